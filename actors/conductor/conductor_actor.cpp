@@ -1,0 +1,213 @@
+#include "actors/conductor/conductor_actor.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include <caf/all.hpp>
+
+#include "actors/conductor/schema.hpp"
+#include "actors/conductor/stored_record.hpp"
+#include "drivers/kv/kv_driver.hpp"
+#include "messages/context.hpp"
+#include "messages/storage.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log.hpp"
+#include "runtime/role_actor.hpp"
+
+namespace stratus::actors {
+namespace {
+
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+/// Most writes applied in one transaction; more wait for the next one.
+constexpr std::size_t max_batch = 8192;
+
+struct pending_put {
+  msg::put_record_request req;
+  caf::typed_response_promise<msg::put_record_reply> promise;
+};
+
+struct pending_delete {
+  msg::delete_record_request req;
+  caf::typed_response_promise<msg::delete_record_reply> promise;
+};
+
+using pending_write = std::variant<pending_put, pending_delete>;
+
+class conductor_actor : public runtime::role_actor {
+public:
+  using role_actor::role_actor;
+
+  caf::behavior make_behavior() override {
+    open_database();
+    return {
+      [this](const msg::context&, msg::put_record_request& req)
+        -> caf::result<msg::put_record_reply> {
+        if (auto err = check_table(req.table))
+          return err;
+        auto rp = make_response_promise<msg::put_record_reply>();
+        add_to_batch(pending_put{std::move(req), rp});
+        return rp;
+      },
+      [this](const msg::context&, msg::delete_record_request& req)
+        -> caf::result<msg::delete_record_reply> {
+        if (auto err = check_table(req.table))
+          return err;
+        auto rp = make_response_promise<msg::delete_record_reply>();
+        add_to_batch(pending_delete{std::move(req), rp});
+        return rp;
+      },
+      [this](const msg::context&, const msg::get_record_request& req)
+        -> caf::result<msg::get_record_reply> {
+        if (auto err = check_table(req.table))
+          return err;
+        kv::transaction txn(*db_, kv::transaction::mode::read_only);
+        kv::table t(txn, req.table);
+        auto stored = txn.get(t, req.key);
+        if (!stored)
+          return runtime::make_error(msg::errc::not_found,
+                                     "no record " + req.key + " in " + req.table);
+        return msg::get_record_reply{decode_stored(req.key, *stored)};
+      },
+      [this](const msg::context&, const msg::list_records_request& req)
+        -> caf::result<msg::list_records_reply> {
+        if (auto err = check_table(req.table))
+          return err;
+        return list(req);
+      },
+      [this](flush_atom) { flush(); },
+    };
+  }
+
+private:
+  void open_database() {
+    kv::options opts;
+    opts.durable = env().setting("durable", "true") != "false";
+    opts.map_size = std::stoull(env().setting("map_size_mb", "1024")) << 20;
+    db_ = std::make_shared<kv::environment>(env().state_dir / "db", opts);
+    kv::transaction txn(*db_, kv::transaction::mode::read_write);
+    const int found = schema::migrate(txn);
+    txn.commit();
+    if (found != schema::current_version)
+      LOG_INFO(env().role, "database schema migrated from v{} to v{}", found,
+               schema::current_version);
+    env().shared->put("kv", db_);
+    LOG_INFO(env().role, "database open at {} ({})", (env().state_dir / "db").string(),
+             opts.durable ? "durable" : "NOT durable");
+  }
+
+  caf::error check_table(const std::string& table) const {
+    const auto& known = schema::tables();
+    if (std::find(known.begin(), known.end(), table) == known.end())
+      return runtime::make_error(msg::errc::invalid, "unknown table " + table);
+    return {};
+  }
+
+  void add_to_batch(pending_write w) {
+    batch_.push_back(std::move(w));
+    if (!flush_scheduled_) {
+      flush_scheduled_ = true;
+      send(this, flush_atom::value);  // arrives after every write queued so far
+    }
+  }
+
+  msg::list_records_reply list(const msg::list_records_request& req) {
+    msg::list_records_reply out;
+    kv::transaction txn(*db_, kv::transaction::mode::read_only);
+    kv::table t(txn, req.table);
+    kv::cursor c(txn, t);
+    const std::string& start = std::max(req.prefix, req.start_after);
+    bool ok = c.seek(start);
+    if (ok && !req.start_after.empty() && c.key() == req.start_after)
+      ok = c.next();
+    const uint32_t limit = std::clamp<uint32_t>(req.limit, 1, 10000);
+    for (; ok && c.key().starts_with(req.prefix); ok = c.next()) {
+      if (out.records.size() == limit) {
+        out.truncated = true;
+        break;
+      }
+      out.records.push_back(decode_stored(c.key(), c.value()));
+    }
+    return out;
+  }
+
+  /// Applies one write inside `txn`; returns the reply or a conflict error.
+  caf::expected<msg::put_record_reply> apply(kv::transaction& txn, const msg::put_record_request& r) {
+    kv::table t(txn, r.table);
+    auto old = txn.get(t, r.key);
+    const uint64_t current = old ? stored_revision(*old) : 0;
+    if (r.create_only && old)
+      return runtime::make_error(msg::errc::conflict, "record " + r.key + " already exists");
+    if (r.expected_revision != 0 && r.expected_revision != current)
+      return runtime::make_error(msg::errc::conflict,
+                                 "record " + r.key + " is at revision " +
+                                   std::to_string(current) + ", not " +
+                                   std::to_string(r.expected_revision));
+    txn.put(t, r.key, encode_stored(current + 1, r.value));
+    return msg::put_record_reply{current + 1};
+  }
+
+  caf::expected<msg::delete_record_reply> apply(kv::transaction& txn,
+                                                const msg::delete_record_request& r) {
+    kv::table t(txn, r.table);
+    auto old = txn.get(t, r.key);
+    if (r.expected_revision != 0 && (!old || stored_revision(*old) != r.expected_revision))
+      return runtime::make_error(msg::errc::conflict, "record " + r.key + " changed meanwhile");
+    return msg::delete_record_reply{txn.erase(t, r.key)};
+  }
+
+  void flush() {
+    flush_scheduled_ = false;
+    const std::size_t n = std::min(batch_.size(), max_batch);
+    std::vector<pending_write> writes(std::make_move_iterator(batch_.begin()),
+                                      std::make_move_iterator(batch_.begin() + n));
+    batch_.erase(batch_.begin(), batch_.begin() + n);
+    if (!batch_.empty()) {
+      flush_scheduled_ = true;
+      send(this, flush_atom::value);
+    }
+    // Replies wait until the commit is durable; a failed commit fails them all.
+    std::vector<std::function<void()>> acks;
+    acks.reserve(writes.size());
+    try {
+      kv::transaction txn(*db_, kv::transaction::mode::read_write);
+      for (auto& w : writes) {
+        std::visit(
+          [&](auto& p) {
+            auto result = apply(txn, p.req);
+            acks.push_back([p, result]() mutable {
+              if (result)
+                p.promise.deliver(std::move(*result));
+              else
+                p.promise.deliver(result.error());
+            });
+          },
+          w);
+      }
+      txn.commit();
+    } catch (const kv::error& e) {
+      LOG_ERROR(env().role, "write batch of {} failed: {}", writes.size(), e.what());
+      const auto code = e.classification() == kv::error_class::full ? msg::errc::over_quota
+                                                                      : msg::errc::internal;
+      for (auto& w : writes)
+        std::visit([&](auto& p) { p.promise.deliver(runtime::make_error(code, e.what())); }, w);
+      if (e.classification() == kv::error_class::fatal)
+        throw;  // let the supervisor restart us on a fresh environment
+      return;
+    }
+    for (auto& ack : acks)
+      ack();
+  }
+
+  std::shared_ptr<kv::environment> db_;
+  std::vector<pending_write> batch_;
+  bool flush_scheduled_ = false;
+};
+
+} // namespace
+
+caf::actor spawn_conductor(caf::event_based_actor* supervisor, const runtime::role_env& env) {
+  return supervisor->spawn<conductor_actor, caf::linked + caf::detached>(env);
+}
+
+} // namespace stratus::actors

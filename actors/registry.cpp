@@ -1,0 +1,15 @@
+#include "actors/registry.hpp"
+
+#include "actors/conductor/conductor_actor.hpp"
+#include "actors/echo/echo_actor.hpp"
+
+namespace stratus::actors {
+
+runtime::role_registry all_roles() {
+  runtime::role_registry r;
+  r.add("conductor", spawn_conductor);
+  r.add("echo", spawn_echo);
+  return r;
+}
+
+} // namespace stratus::actors

@@ -1,0 +1,109 @@
+#pragma once
+// Commands to the conductor, the sole writer of the database. Every write
+// states its precondition (an expected revision) so that racing writers
+// cannot both win: the compare-and-swap that Nova's expected_task_state is.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/record.hpp"
+
+namespace stratus::msg {
+
+using bytes = std::vector<char>;
+
+struct put_record_reply {
+  static constexpr const char* type_name = "storage.put_record_reply";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  uint64_t revision = 0;  // the record's revision after the write
+  STRATUS_FIELDS(revision)
+};
+
+/// Writes one record. Acknowledged only once durable (after fsync).
+struct put_record_request {
+  static constexpr const char* type_name = "storage.put_record_request";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  static constexpr bool idempotent = false;
+  using reply_type = put_record_reply;
+  std::string table;
+  std::string key;
+  bytes value;
+  uint64_t expected_revision = 0;  // 0 = any; otherwise conflict unless equal
+  bool create_only = false;        // conflict if the key exists
+  STRATUS_FIELDS(table, key, value, expected_revision, create_only)
+};
+
+struct record_entry {
+  static constexpr const char* type_name = "storage.record_entry";
+  std::string key;
+  bytes value;
+  uint64_t revision = 0;
+  STRATUS_FIELDS(key, value, revision)
+};
+
+struct get_record_reply {
+  static constexpr const char* type_name = "storage.get_record_reply";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  record_entry record;
+  STRATUS_FIELDS(record)
+};
+
+/// Reads one record; not_found if absent.
+struct get_record_request {
+  static constexpr const char* type_name = "storage.get_record_request";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  using reply_type = get_record_reply;
+  std::string table;
+  std::string key;
+  STRATUS_FIELDS(table, key)
+};
+
+struct delete_record_reply {
+  static constexpr const char* type_name = "storage.delete_record_reply";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  bool existed = false;
+  STRATUS_FIELDS(existed)
+};
+
+/// Deletes one record (not an error if absent, unless a revision is expected).
+struct delete_record_request {
+  static constexpr const char* type_name = "storage.delete_record_request";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  static constexpr bool idempotent = false;
+  using reply_type = delete_record_reply;
+  std::string table;
+  std::string key;
+  uint64_t expected_revision = 0;
+  STRATUS_FIELDS(table, key, expected_revision)
+};
+
+struct list_records_reply {
+  static constexpr const char* type_name = "storage.list_records_reply";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  std::vector<record_entry> records;
+  bool truncated = false;  // more records follow the last one
+  STRATUS_FIELDS(records, truncated)
+};
+
+/// Lists records whose key starts with `prefix`, in key order, after `start_after`.
+struct list_records_request {
+  static constexpr const char* type_name = "storage.list_records_request";
+  static constexpr uint16_t version = 1;  // 1: initial
+  static constexpr uint16_t compat_version = 1;
+  using reply_type = list_records_reply;
+  std::string table;
+  std::string prefix;
+  std::string start_after;
+  uint32_t limit = 1000;
+  STRATUS_FIELDS(table, prefix, start_after, limit)
+};
+
+} // namespace stratus::msg

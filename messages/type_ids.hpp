@@ -1,0 +1,58 @@
+#pragma once
+// The project's one CAF type-ID block. Every message type is listed here
+// once; the CAF actor system registers the block, and the wire registry
+// walks it to learn every decoder, so a message added here is known to both.
+
+#include <caf/type_id.hpp>
+
+#include "messages/cluster.hpp"
+#include "messages/context.hpp"
+#include "messages/error.hpp"
+#include "messages/storage.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
+
+  // -- shared records
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::error))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::auth))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::context))
+
+  // -- cluster (echo role)
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::echo_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::echo_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::echo_notice))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::count_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::count_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::crash_request))
+
+  // -- management namespace
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::peer_status))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::actor_status))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::describe_node_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::describe_node_reply))
+
+  // -- storage (conductor)
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::record_entry))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::put_record_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::put_record_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_record_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_record_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::delete_record_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::delete_record_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::list_records_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::list_records_reply))
+
+CAF_END_TYPE_ID_BLOCK(stratus)
+
+namespace stratus::msg {
+
+/// Calls `f.template operator()<T>()` for every type of the block.
+template <class F>
+void for_each_message_type(F&& f) {
+  [&]<caf::type_id_t... Is>(std::integer_sequence<caf::type_id_t, Is...>) {
+    (f.template operator()<typename caf::type_by_id<caf::id_block::stratus::begin + Is>::type>(), ...);
+  }(std::make_integer_sequence<caf::type_id_t,
+                               caf::id_block::stratus::end - caf::id_block::stratus::begin>{});
+}
+
+} // namespace stratus::msg

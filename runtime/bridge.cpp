@@ -1,0 +1,453 @@
+#include "runtime/bridge.hpp"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "messages/type_ids.hpp"
+#include "messages/wire/payload.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log.hpp"
+#include "runtime/transport.hpp"
+
+namespace stratus::runtime::detail {
+
+struct inbound_request {
+  std::string route;
+  wire::envelope env;
+};
+
+struct inbound_reply {
+  std::string peer;
+  wire::envelope env;
+};
+
+struct peer_event {
+  std::string peer;
+  bool up = false;
+};
+
+} // namespace stratus::runtime::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stratus::runtime::detail::inbound_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stratus::runtime::detail::inbound_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stratus::runtime::detail::peer_event)
+
+namespace stratus::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using detail::inbound_reply;
+using detail::inbound_request;
+using detail::peer_event;
+using clock = std::chrono::steady_clock;
+using forward_atom = caf::atom_constant<caf::atom("forward")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
+/// A request with no deadline in its context waits at most this long.
+constexpr auto default_request_timeout = 30s;
+/// How often expired requests in flight are failed with `timeout`.
+constexpr auto sweep_interval = 50ms;
+/// Replies kept for answering retries of non-idempotent requests.
+constexpr std::size_t dedup_capacity = 10000;
+
+/// Completes a request in flight with the reply envelope, or with `err`.
+using completion = std::function<void(const wire::envelope* reply, const msg::error& err)>;
+/// Sends a reply envelope back to the requester.
+using reply_sink = std::function<void(wire::envelope reply)>;
+
+struct pending_call {
+  std::string peer;
+  completion complete;
+};
+
+struct dedup_entry {
+  bool done = false;
+  wire::envelope reply;
+  std::vector<std::pair<std::string, uint64_t>> waiting;  // route, correlation id
+};
+
+struct bridge_state {
+  bridge_deps deps;
+  uint64_t next_correlation = 1;
+  uint64_t next_sequence = 1;
+  std::unordered_map<uint64_t, pending_call> pending;
+  std::multimap<clock::time_point, uint64_t> deadlines;
+  bool sweep_scheduled = false;
+  std::unordered_map<std::string, dedup_entry> dedup;
+  std::deque<std::string> dedup_order;
+};
+
+using bridge_actor = caf::stateful_actor<bridge_state>;
+
+bool failed(const msg::error& e) {
+  return e.code != msg::errc::none;
+}
+
+wire::envelope error_envelope(msg::errc code, std::string text) {
+  return wire::make_envelope(wire::kind::error_reply, msg::error{code, std::move(text)});
+}
+
+/// Wall-clock deadline of a context → steady clock; none → the default.
+clock::time_point steady_deadline(const msg::context& ctx) {
+  if (ctx.deadline_unix_us == 0)
+    return clock::now() + default_request_timeout;
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  return clock::now() + std::chrono::microseconds{ctx.deadline_unix_us - now_us};
+}
+
+// -- the registry of every wire message, built from the type-ID block -------
+
+struct wire_entry {
+  /// Decodes a request, asks `target`, and hands the answer to `sink`.
+  std::function<void(bridge_actor*, const caf::actor& target, const wire::envelope&,
+                     clock::time_point deadline, reply_sink)>
+    serve;
+  /// Decodes a notice and delivers it to `target`.
+  std::function<msg::error(const caf::actor& target, const wire::envelope&)> deliver;
+};
+
+template <msg::request_message T>
+void serve_request(bridge_actor* self, const caf::actor& target, const wire::envelope& env,
+                   clock::time_point deadline, reply_sink sink) {
+  using reply_type = typename T::reply_type;
+  T x;
+  if (auto err = wire::open_envelope(env, x); failed(err))
+    return sink(wire::make_envelope(wire::kind::error_reply, err));
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+  self->request(target, std::max(timeout, std::chrono::milliseconds{1}), env.ctx, std::move(x))
+    .then(
+      [sink](reply_type& r) { sink(wire::make_envelope(wire::kind::reply, r)); },
+      [sink](caf::error& e) {
+        sink(wire::make_envelope(wire::kind::error_reply, to_error(e)));
+      });
+}
+
+template <msg::notice_message T>
+msg::error deliver_notice(const caf::actor& target, const wire::envelope& env) {
+  T x;
+  if (auto err = wire::open_envelope(env, x); failed(err))
+    return err;
+  caf::anon_send(target, env.ctx, std::move(x));
+  return {};
+}
+
+const std::unordered_map<std::string, wire_entry>& wire_registry() {
+  static const auto registry = [] {
+    std::unordered_map<std::string, wire_entry> m;
+    msg::for_each_message_type([&]<class T>() {
+      if constexpr (msg::request_message<T>)
+        m[T::type_name].serve = serve_request<T>;
+      else if constexpr (msg::notice_message<T>)
+        m[T::type_name].deliver = deliver_notice<T>;
+    });
+    return m;
+  }();
+  return registry;
+}
+
+// -- outbound ----------------------------------------------------------------
+
+void schedule_sweep(bridge_actor* self) {
+  if (!self->state.sweep_scheduled) {
+    self->state.sweep_scheduled = true;
+    self->delayed_send(self, sweep_interval, sweep_atom::value);
+  }
+}
+
+wire::envelope outbound(bridge_actor* self, wire::envelope env, const std::string& destination,
+                        const msg::context& ctx) {
+  env.source = self->state.deps.node;
+  env.destination = destination;
+  env.ctx = ctx;
+  return env;
+}
+
+template <msg::request_message T>
+caf::result<typename T::reply_type> forward_request(bridge_actor* self, const std::string& dest,
+                                                    msg::context& ctx, T& x) {
+  using reply_type = typename T::reply_type;
+  auto& st = self->state;
+  const auto node = st.deps.dir->split(dest).second;
+  if (!st.deps.tp->is_up(node))
+    return make_error(msg::errc::unavailable, "node " + node + " is unreachable");
+  if constexpr (!msg::is_idempotent<T>()) {
+    if (ctx.sequence == 0) {
+      ctx.client_id = st.deps.client_id;
+      ctx.sequence = st.next_sequence++;
+    }
+  }
+  auto env = outbound(self, wire::make_envelope(wire::kind::request, x), dest, ctx);
+  env.correlation_id = st.next_correlation++;
+  auto rp = self->make_response_promise<reply_type>();
+  st.pending.emplace(env.correlation_id,
+                     pending_call{node, [rp](const wire::envelope* reply,
+                                             const msg::error& err) mutable {
+                                    if (reply == nullptr) {
+                                      rp.deliver(make_error(err));
+                                    } else if (reply->kind ==
+                                               static_cast<uint8_t>(wire::kind::error_reply)) {
+                                      msg::error remote;
+                                      auto bad = wire::open_envelope(*reply, remote);
+                                      rp.deliver(make_error(failed(bad) ? bad : remote));
+                                    } else {
+                                      reply_type r;
+                                      if (auto bad = wire::open_envelope(*reply, r); failed(bad))
+                                        rp.deliver(make_error(bad));
+                                      else
+                                        rp.deliver(std::move(r));
+                                    }
+                                  }});
+  st.deadlines.emplace(steady_deadline(ctx), env.correlation_id);
+  schedule_sweep(self);
+  st.deps.tp->send(node, wire::encode(env));
+  return rp;
+}
+
+template <msg::notice_message T>
+void forward_notice(bridge_actor* self, const std::string& dest, const msg::context& ctx,
+                    const T& x) {
+  const auto node = self->state.deps.dir->split(dest).second;
+  auto env = outbound(self, wire::make_envelope(wire::kind::notice, x), dest, ctx);
+  self->state.deps.tp->send(node, wire::encode(env));
+}
+
+/// A handler that never matches (for types that are neither requests nor notices).
+template <class T>
+struct never {};
+
+template <class T>
+auto forwarder(bridge_actor* self) {
+  if constexpr (msg::request_message<T>)
+    return [self](forward_atom, const std::string& dest, msg::context& ctx, T& x) {
+      return forward_request(self, dest, ctx, x);
+    };
+  else if constexpr (msg::notice_message<T>)
+    return [self](forward_atom, const std::string& dest, const msg::context& ctx, const T& x) {
+      forward_notice(self, dest, ctx, x);
+    };
+  else
+    return [](never<T>) {};
+}
+
+template <caf::type_id_t... Is>
+caf::message_handler forwarders(bridge_actor* self, std::integer_sequence<caf::type_id_t, Is...>) {
+  return caf::message_handler{
+    forwarder<typename caf::type_by_id<caf::id_block::stratus::begin + Is>::type>(self)...};
+}
+
+void complete(bridge_actor* self, uint64_t correlation, const wire::envelope* reply,
+              const msg::error& err) {
+  auto i = self->state.pending.find(correlation);
+  if (i == self->state.pending.end())
+    return;  // already timed out or failed
+  auto done = std::move(i->second.complete);
+  self->state.pending.erase(i);
+  done(reply, err);
+}
+
+void sweep(bridge_actor* self) {
+  auto& st = self->state;
+  st.sweep_scheduled = false;
+  const auto now = clock::now();
+  while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
+    const auto corr = st.deadlines.begin()->second;
+    st.deadlines.erase(st.deadlines.begin());
+    complete(self, corr, nullptr, {msg::errc::timeout, "no reply before the deadline"});
+  }
+  if (!st.deadlines.empty())
+    schedule_sweep(self);
+}
+
+void fail_peer(bridge_actor* self, const std::string& peer) {
+  std::vector<uint64_t> lost;
+  for (auto& [corr, call] : self->state.pending)
+    if (call.peer == peer)
+      lost.push_back(corr);
+  for (auto corr : lost)
+    complete(self, corr, nullptr, {msg::errc::unavailable, "node " + peer + " went down"});
+}
+
+// -- inbound -----------------------------------------------------------------
+
+void send_back(bridge_actor* self, const std::string& route, uint64_t correlation,
+               wire::envelope reply) {
+  reply.correlation_id = correlation;
+  reply.source = self->state.deps.node;
+  self->state.deps.tp->reply(route, wire::encode(reply));
+}
+
+/// Remembers `key` as in progress; returns false if it was seen before (and
+/// then answers or queues this retry).
+bool first_attempt(bridge_actor* self, const std::string& key, const std::string& route,
+                   uint64_t correlation) {
+  auto& st = self->state;
+  if (auto i = st.dedup.find(key); i != st.dedup.end()) {
+    if (i->second.done)
+      send_back(self, route, correlation, i->second.reply);
+    else
+      i->second.waiting.emplace_back(route, correlation);
+    return false;
+  }
+  st.dedup[key].waiting.emplace_back(route, correlation);
+  st.dedup_order.push_back(key);
+  while (st.dedup_order.size() > dedup_capacity) {
+    st.dedup.erase(st.dedup_order.front());
+    st.dedup_order.pop_front();
+  }
+  return true;
+}
+
+void finish_attempt(bridge_actor* self, const std::string& key, const wire::envelope& reply) {
+  auto i = self->state.dedup.find(key);
+  if (i == self->state.dedup.end())
+    return;
+  i->second.done = true;
+  i->second.reply = reply;
+  for (auto& [route, corr] : std::exchange(i->second.waiting, {}))
+    send_back(self, route, corr, reply);
+}
+
+void serve_management(bridge_actor* self, const inbound_request& in, const reply_sink& sink) {
+  if (in.env.type != msg::describe_node_request::type_name)
+    return sink(error_envelope(msg::errc::invalid, "unknown management request " + in.env.type));
+  msg::describe_node_request req;
+  if (auto err = wire::open_envelope(in.env, req); failed(err))
+    return sink(wire::make_envelope(wire::kind::error_reply, err));
+  sink(wire::make_envelope(wire::kind::reply, self->state.deps.describe(req.include_actors)));
+}
+
+void serve_inbound(bridge_actor* self, inbound_request& in) {
+  auto& st = self->state;
+  auto& env = in.env;
+  const bool is_notice = env.kind == static_cast<uint8_t>(wire::kind::notice);
+  const auto [role, node] = st.deps.dir->split(env.destination);
+  const auto& req_id = env.ctx.request_id;
+
+  if (is_notice) {
+    auto entry = wire_registry().find(env.type);
+    auto target = st.deps.dir->resolve(env.destination);
+    if (entry == wire_registry().end() || !entry->second.deliver || !target || node != st.deps.node)
+      return;  // one-way: nobody to tell
+    if (auto err = entry->second.deliver(target, env); failed(err))
+      STRATUS_LOG(spdlog::level::warn, role, req_id, "dropped notice: {}", err.message);
+    return;
+  }
+
+  std::string dedup_key;
+  if (env.ctx.sequence != 0)
+    dedup_key = env.ctx.client_id + "#" + std::to_string(env.ctx.sequence);
+  reply_sink sink = [self, route = in.route, corr = env.correlation_id,
+                     dedup_key](wire::envelope reply) {
+    if (!dedup_key.empty())
+      finish_attempt(self, dedup_key, reply);  // answers this and every retry
+    else
+      send_back(self, route, corr, std::move(reply));
+  };
+  if (env.kind != static_cast<uint8_t>(wire::kind::request))
+    return;  // a reply on the ROUTER: not ours to answer
+  if (node != st.deps.node)
+    return sink(error_envelope(msg::errc::invalid,
+                               "this is node " + st.deps.node + ", not " + node));
+  if (role == "mmi")
+    return serve_management(self, in, sink);
+  auto entry = wire_registry().find(env.type);
+  if (entry == wire_registry().end() || !entry->second.serve)
+    return sink(error_envelope(msg::errc::invalid, "unknown message type " + env.type));
+  const auto deadline = steady_deadline(env.ctx);
+  if (deadline <= clock::now())
+    return sink(error_envelope(msg::errc::timeout, "the request's deadline has passed"));
+  if (!dedup_key.empty() && !first_attempt(self, dedup_key, in.route, env.correlation_id))
+    return;
+  auto target = st.deps.dir->resolve(env.destination);
+  if (!target) {
+    auto roles = st.deps.dir->local_roles();
+    const bool hosted = std::find(roles.begin(), roles.end(), role) != roles.end();
+    return sink(error_envelope(hosted ? msg::errc::unavailable : msg::errc::not_found,
+                               "role " + role + (hosted ? " is restarting on node "
+                                                        : " is not hosted on node ") +
+                                 st.deps.node));
+  }
+  entry->second.serve(self, target, env, deadline, std::move(sink));
+}
+
+caf::behavior bridge(bridge_actor* self, bridge_deps deps) {
+  self->state.deps = std::move(deps);
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+    return make_error(msg::errc::invalid,
+                      "cannot send this message to another node: " + to_string(x.content()));
+  });
+  caf::message_handler fixed{
+    [self](inbound_request& in) { serve_inbound(self, in); },
+    [self](inbound_reply& in) {
+      complete(self, in.env.correlation_id, &in.env, {});
+    },
+    [self](peer_event& ev) {
+      LOG_INFO("transport", "node {} is {}", ev.peer, ev.up ? "up" : "down");
+      if (!ev.up)
+        fail_peer(self, ev.peer);
+    },
+    [self](sweep_atom) { sweep(self); },
+  };
+  return fixed.or_else(forwarders(
+    self, std::make_integer_sequence<caf::type_id_t, caf::id_block::stratus::end -
+                                                       caf::id_block::stratus::begin>{}));
+}
+
+// -- the proxy for a remote role ----------------------------------------------
+
+caf::behavior remote_proxy(caf::event_based_actor* self, caf::actor bridge_handle,
+                           std::string destination) {
+  self->set_default_handler(
+    [bridge_handle, destination](caf::scheduled_actor* me,
+                                 caf::message_view& x) -> caf::result<caf::message> {
+      auto msg = caf::message::concat(caf::make_message(forward_atom::value, destination),
+                                      x.move_content_to_message());
+      return static_cast<caf::event_based_actor*>(me)->delegate(bridge_handle, std::move(msg));
+    });
+  return {[] {}};  // everything goes through the default handler
+}
+
+} // namespace
+
+caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps) {
+  return sys.spawn(bridge, std::move(deps));
+}
+
+caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge_handle, std::string role,
+                              std::string node) {
+  return sys.spawn(remote_proxy, std::move(bridge_handle), role + "@" + node);
+}
+
+void bridge_inbound_request(const caf::actor& bridge_handle, const std::string& route,
+                            std::string_view body) {
+  inbound_request in{route, {}};
+  if (auto err = wire::decode({body.data(), body.size()}, in.env); failed(err)) {
+    LOG_WARN("transport", "dropped an undecodable request frame ({} bytes): {}", body.size(),
+             err.message);
+    return;
+  }
+  caf::anon_send(bridge_handle, std::move(in));
+}
+
+void bridge_inbound_reply(const caf::actor& bridge_handle, const std::string& peer,
+                          std::string_view body) {
+  inbound_reply in{peer, {}};
+  if (auto err = wire::decode({body.data(), body.size()}, in.env); failed(err)) {
+    LOG_WARN("transport", "dropped an undecodable reply frame from {}: {}", peer, err.message);
+    return;
+  }
+  caf::anon_send(bridge_handle, std::move(in));
+}
+
+void bridge_peer_state(const caf::actor& bridge_handle, const std::string& peer, bool up) {
+  caf::anon_send(bridge_handle, peer_event{peer, up});
+}
+
+} // namespace stratus::runtime

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package Stratus needs to build, test and run.
+# Idempotent: quiet and fast when everything is already present.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # libraries (see docs: every one is found by CMakeLists.txt)
+  libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev liblmdb-dev
+  libvirt-dev libnl-route-3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  librestinio-dev libasio-dev libhttp-parser-dev
+  # runtime tools used by the launcher and the tests
+  iproute2 procps lmdb-utils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+echo "setup: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
