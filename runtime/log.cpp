@@ -9,6 +9,7 @@ std::string node_name = "-";
 
 void init_logging(const std::string& node, const std::string& level) {
   node_name = node;
+  spdlog::drop("stratus");
   auto log = spdlog::stderr_logger_mt("stratus");
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   log->set_level(spdlog::level::from_str(level));

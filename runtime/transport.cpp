@@ -30,6 +30,9 @@ constexpr std::size_t header_size = 4;
 constexpr int max_frames_per_wakeup = 512;
 constexpr int linger_ms = 200;
 constexpr int send_hwm = 100000;
+// A peer that is not up is pinged this often, so that a starting or
+// returning peer is seen quickly rather than at the next heartbeat.
+constexpr std::chrono::milliseconds probe_interval{100};
 
 zmq::message_t make_frame(char kind, const msg::bytes* body) {
   const std::size_t n = header_size + (body ? body->size() : 0);
@@ -265,8 +268,15 @@ struct transport::impl {
     }
   }
 
+  void probe_down_peers(const std::vector<std::pair<std::string, std::shared_ptr<peer>>>& ps) {
+    for (auto& [name, p] : ps)
+      if (!p->up)
+        p->dealer->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
+  }
+
   void loop() {
     auto next_beat = clock::now() + opts.heartbeat;
+    auto next_probe = clock::now() + probe_interval;
     std::vector<std::pair<std::string, std::shared_ptr<peer>>> ps;
     std::vector<zmq::pollitem_t> items;
     while (running) {
@@ -283,7 +293,8 @@ struct transport::impl {
         items.push_back({router->handle(), 0, ZMQ_POLLIN, 0});
       for (auto& [name, p] : ps)
         items.push_back({p->dealer->handle(), 0, ZMQ_POLLIN, 0});
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - clock::now());
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min(next_beat, next_probe) - clock::now());
       if (wait.count() < 0)
         wait = std::chrono::milliseconds{0};
       try {
@@ -304,6 +315,10 @@ struct transport::impl {
       if (clock::now() >= next_beat) {
         heartbeat(ps);
         next_beat = clock::now() + opts.heartbeat;
+      }
+      if (clock::now() >= next_probe) {
+        probe_down_peers(ps);
+        next_probe = clock::now() + probe_interval;
       }
     }
   }

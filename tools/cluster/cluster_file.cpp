@@ -1,0 +1,139 @@
+#include "tools/cluster/cluster_file.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <toml++/toml.h>
+
+namespace stratus::tools {
+namespace {
+
+toml::array string_array(const std::vector<std::string>& xs) {
+  toml::array a;
+  for (auto& x : xs)
+    a.push_back(x);
+  return a;
+}
+
+void write_file(const std::filesystem::path& file, const toml::table& t) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream out(file);
+  out << t << "\n";
+  if (!out)
+    throw std::runtime_error("cannot write " + file.string());
+}
+
+} // namespace
+
+const node_spec* cluster_spec::find(const std::string& name) const {
+  for (auto& n : nodes)
+    if (n.name == name)
+      return &n;
+  return nullptr;
+}
+
+cluster_spec all_in_one() {
+  cluster_spec c;
+  auto add = [&c](std::string name, std::vector<std::string> roles) {
+    node_spec n;
+    n.name = std::move(name);
+    n.roles = std::move(roles);
+    c.nodes.push_back(std::move(n));
+  };
+  add("ctl-1", {"conductor", "echo"});
+  add("cmp-1", {"echo"});
+  add("cmp-2", {"echo"});
+  return c;
+}
+
+cluster_spec load_cluster(const std::filesystem::path& file) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                             std::string{e.description()});
+  }
+  cluster_spec c;
+  c.heartbeat_ms = static_cast<int>(t["cluster"]["heartbeat_ms"].value_or(int64_t{1000}));
+  c.liveness = static_cast<int>(t["cluster"]["liveness"].value_or(int64_t{3}));
+  c.curve = t["cluster"]["curve"].value_or(false);
+  auto nodes = t["node"].as_array();
+  if (!nodes || nodes->empty())
+    throw std::runtime_error(file.string() + ": no [[node]] entries");
+  for (auto& entry : *nodes) {
+    auto tbl = entry.as_table();
+    if (!tbl)
+      throw std::runtime_error(file.string() + ": [[node]] entries must be tables");
+    node_spec n;
+    n.name = (*tbl)["name"].value_or(std::string{});
+    n.host = (*tbl)["host"].value_or(std::string{"127.0.0.1"});
+    n.port = static_cast<int>((*tbl)["port"].value_or(int64_t{0}));
+    n.curve_public_key = (*tbl)["curve_public_key"].value_or(std::string{});
+    n.curve_secret_key = (*tbl)["curve_secret_key"].value_or(std::string{});
+    if (auto roles = (*tbl)["roles"].as_array())
+      for (auto& r : *roles)
+        n.roles.push_back(r.value_or(std::string{}));
+    if (n.name.empty())
+      throw std::runtime_error(file.string() + ": a [[node]] has no name");
+    if (c.find(n.name))
+      throw std::runtime_error(file.string() + ": node " + n.name + " is listed twice");
+    c.nodes.push_back(std::move(n));
+  }
+  return c;
+}
+
+void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
+  toml::table t;
+  t.insert("cluster", toml::table{{"heartbeat_ms", c.heartbeat_ms},
+                                  {"liveness", c.liveness},
+                                  {"curve", c.curve}});
+  toml::array nodes;
+  for (auto& n : c.nodes) {
+    toml::table e{{"name", n.name}, {"roles", string_array(n.roles)}, {"host", n.host},
+                  {"port", n.port}};
+    if (!n.curve_public_key.empty()) {
+      e.insert("curve_public_key", n.curve_public_key);
+      e.insert("curve_secret_key", n.curve_secret_key);
+    }
+    nodes.push_back(std::move(e));
+  }
+  t.insert("node", std::move(nodes));
+  write_file(file, t);
+}
+
+void write_node_config(const cluster_spec& c, const node_spec& n,
+                       const std::filesystem::path& state_dir,
+                       const std::filesystem::path& file) {
+  toml::table node{{"name", n.name},
+                   {"bus", n.bus()},
+                   {"roles", string_array(n.roles)},
+                   {"state_dir", state_dir.string()}};
+  if (!n.curve_secret_key.empty()) {
+    node.insert("curve_public_key", n.curve_public_key);
+    node.insert("curve_secret_key", n.curve_secret_key);
+  }
+  toml::table t;
+  t.insert("node", std::move(node));
+  t.insert("transport", toml::table{{"heartbeat_ms", c.heartbeat_ms}, {"liveness", c.liveness}});
+  toml::array peers;
+  for (auto& p : c.nodes) {
+    if (p.name == n.name)
+      continue;
+    toml::table e{{"name", p.name}, {"bus", p.bus()}};
+    if (!p.curve_public_key.empty())
+      e.insert("curve_public_key", p.curve_public_key);
+    peers.push_back(std::move(e));
+  }
+  t.insert("peer", std::move(peers));
+  write_file(file, t);
+}
+
+cluster_spec load_state(const state_layout& s) {
+  if (!std::filesystem::exists(s.cluster_file()))
+    throw std::runtime_error("no cluster in " + s.root.string() +
+                             " (start one with: stratus-launch up)");
+  return load_cluster(s.cluster_file());
+}
+
+} // namespace stratus::tools

@@ -1,0 +1,70 @@
+#pragma once
+// The cluster file the launcher reads, and the node configs it writes.
+//
+//   [cluster]
+//   heartbeat_ms = 1000
+//   liveness = 3
+//   curve = false             # true: every node gets a CURVE key pair
+//   [[node]]
+//   name = "ctl-1"
+//   roles = ["conductor", "echo"]
+//   port = 0                  # 0 = any free port on 127.0.0.1
+//   host = "127.0.0.1"
+//
+// With no file the launcher uses the all-in-one layout: one controller and
+// two compute nodes on loopback.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace stratus::tools {
+
+struct node_spec {
+  std::string name;
+  std::vector<std::string> roles;
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string curve_public_key;
+  std::string curve_secret_key;
+
+  std::string bus() const { return "tcp://" + host + ":" + std::to_string(port); }
+};
+
+struct cluster_spec {
+  int heartbeat_ms = 1000;
+  int liveness = 3;
+  bool curve = false;
+  std::vector<node_spec> nodes;
+
+  const node_spec* find(const std::string& name) const;
+};
+
+/// One controller (conductor, echo) and two compute nodes (echo).
+cluster_spec all_in_one();
+
+/// Reads a cluster file; throws std::runtime_error naming the problem.
+cluster_spec load_cluster(const std::filesystem::path& file);
+
+/// Writes the cluster file (ports and keys resolved).
+void save_cluster(const cluster_spec& c, const std::filesystem::path& file);
+
+/// Writes the stratus-node config of node `n` (peers: every other node).
+void write_node_config(const cluster_spec& c, const node_spec& n,
+                       const std::filesystem::path& state_dir,
+                       const std::filesystem::path& file);
+
+/// Where everything of a cluster lives under its state directory.
+struct state_layout {
+  std::filesystem::path root;
+  std::filesystem::path cluster_file() const { return root / "cluster.toml"; }
+  std::filesystem::path node_config(const std::string& n) const { return root / "nodes" / (n + ".toml"); }
+  std::filesystem::path node_dir(const std::string& n) const { return root / "nodes" / n; }
+  std::filesystem::path log_file(const std::string& n) const { return root / "logs" / (n + ".log"); }
+  std::filesystem::path pid_file(const std::string& n) const { return root / "run" / (n + ".pid"); }
+};
+
+/// The cluster recorded in a state directory; throws if there is none.
+cluster_spec load_state(const state_layout& s);
+
+} // namespace stratus::tools

@@ -1,0 +1,256 @@
+// stratus-launch: starts, inspects and stops a Stratus cluster.
+//   up [--cluster FILE] [--state-dir DIR] [--foreground]
+//   down | status [--json] | logs [NODE...] [-n LINES]
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/log.hpp"
+#include "runtime/transport.hpp"
+#include "tools/cluster/cluster_file.hpp"
+#include "tools/cluster/cluster_probe.hpp"
+#include "tools/cluster/node_process.hpp"
+
+using namespace stratus;
+using namespace stratus::tools;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// How long `up` waits for every role to answer.
+constexpr auto start_timeout = 60s;
+/// How long `down` waits after SIGTERM before SIGKILL.
+constexpr auto stop_grace = 10s;
+/// How long `status` waits for a node to answer.
+constexpr auto status_timeout = 2s;
+constexpr std::size_t log_lines_on_failure = 20;
+
+std::filesystem::path node_binary() {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / "stratus-node";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+/// The cluster to start: the recorded one if the state dir has it (so a
+/// restart keeps its ports), else the file given, else all-in-one.
+cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_file) {
+  cluster_spec c;
+  if (!cluster_file.empty())
+    c = load_cluster(cluster_file);
+  else if (std::filesystem::exists(s.cluster_file()))
+    return load_cluster(s.cluster_file());
+  else
+    c = all_in_one();
+  std::set<int> taken;
+  for (auto& n : c.nodes) {
+    if (n.port != 0 && !port_is_free(n.host, n.port))
+      throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host + " for node " +
+                               n.name + " is already in use");
+    while (n.port == 0 || taken.count(n.port) != 0)
+      n.port = pick_free_port(n.host);
+    taken.insert(n.port);
+    if (c.curve && n.curve_secret_key.empty())
+      std::tie(n.curve_public_key, n.curve_secret_key) = runtime::make_curve_keypair();
+  }
+  return c;
+}
+
+void print_failure(const state_layout& s, const std::string& node, const std::string& what) {
+  std::cerr << "stratus-launch: node " << node << " " << what << "; last lines of "
+            << s.log_file(node).string() << ":\n";
+  for (auto& line : tail_lines(s.log_file(node), log_lines_on_failure))
+    std::cerr << "  | " << line << "\n";
+}
+
+int stop_all(const state_layout& s, const cluster_spec& c) {
+  for (auto& n : c.nodes) {
+    if (auto pid = running_pid(s.pid_file(n.name))) {
+      const bool killed = stop_process(*pid, stop_grace);
+      std::cout << "stopped " << n.name << " (pid " << *pid << (killed ? ", killed" : "") << ")\n";
+    }
+    std::filesystem::remove(s.pid_file(n.name));
+  }
+  return 0;
+}
+
+int cmd_up(const state_layout& s, const std::string& cluster_file, bool foreground) {
+  auto c = prepare_cluster(s, cluster_file);
+  save_cluster(c, s.cluster_file());
+  const auto binary = node_binary();
+  const auto t0 = std::chrono::steady_clock::now();
+
+  std::map<std::string, pid_t> started;
+  for (auto& n : c.nodes) {
+    if (auto pid = running_pid(s.pid_file(n.name))) {
+      std::cout << n.name << " already running (pid " << *pid << ")\n";
+      continue;
+    }
+    if (!port_is_free(n.host, n.port))
+      throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host + " for node " +
+                               n.name + " is already in use");
+    write_node_config(c, n, s.node_dir(n.name), s.node_config(n.name));
+    pid_t pid = start_node_process(binary, s.node_config(n.name), s.log_file(n.name));
+    write_pid(s.pid_file(n.name), pid);
+    started[n.name] = pid;
+    std::cout << "starting " << n.name << " (pid " << pid << ", bus " << n.bus() << ")\n";
+  }
+
+  cluster_probe probe{c};
+  std::set<std::string> waiting;
+  for (auto& n : c.nodes)
+    waiting.insert(n.name);
+  while (!waiting.empty()) {
+    for (auto& [name, pid] : started) {
+      if (!waiting.count(name))
+        continue;
+      if (auto code = reap_if_exited(pid)) {
+        print_failure(s, name, "exited with code " + std::to_string(*code) + " while starting");
+        stop_all(s, c);
+        return 1;
+      }
+    }
+    if (std::chrono::steady_clock::now() - t0 > start_timeout) {
+      for (auto& name : waiting)
+        print_failure(s, name, "did not become ready within " +
+                                 std::to_string(start_timeout.count()) + " s");
+      stop_all(s, c);
+      return 1;
+    }
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      auto d = probe.describe(*it, 200ms);
+      bool ready = static_cast<bool>(d);
+      if (ready)
+        for (auto& a : d->actors)
+          ready = ready && a.running;
+      if (ready) {
+        std::string roles;
+        for (auto& r : d->roles)
+          roles += (roles.empty() ? "" : ", ") + r;
+        std::printf("%s ready: %s (%.1f s)\n", it->c_str(), roles.c_str(), seconds_since(t0));
+        it = waiting.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::cout << "cluster up: " << c.nodes.size() << " node(s), state in " << s.root.string()
+            << "\n";
+  if (!foreground)
+    return 0;
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::cout << "running in the foreground; Ctrl-C stops the cluster\n";
+  int sig = 0;
+  sigwait(&signals, &sig);
+  return stop_all(s, c);
+}
+
+int cmd_status(const state_layout& s, bool json) {
+  auto c = load_state(s);
+  cluster_probe probe{c};
+  nlohmann::json out = nlohmann::json::array();
+  int down = 0;
+  for (auto& n : c.nodes) {
+    auto pid = running_pid(s.pid_file(n.name));
+    auto d = probe.describe(n.name, status_timeout);
+    std::string state = d ? "up" : (pid ? "unresponsive" : "down");
+    if (!d)
+      ++down;
+    nlohmann::json row{{"node", n.name}, {"state", state}, {"pid", pid ? *pid : 0},
+                       {"bus", n.bus()}, {"roles", n.roles}};
+    if (d)
+      row["uptime_ms"] = d->uptime_ms;
+    out.push_back(row);
+  }
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::printf("%-10s %-13s %-8s %-26s %s\n", "NODE", "STATE", "PID", "BUS", "ROLES");
+    for (auto& r : out) {
+      std::string roles;
+      for (auto& x : r["roles"])
+        roles += (roles.empty() ? "" : ",") + x.get<std::string>();
+      std::printf("%-10s %-13s %-8d %-26s %s\n", r["node"].get<std::string>().c_str(),
+                  r["state"].get<std::string>().c_str(), r["pid"].get<int>(),
+                  r["bus"].get<std::string>().c_str(), roles.c_str());
+    }
+  }
+  return down == 0 ? 0 : 3;
+}
+
+int cmd_logs(const state_layout& s, std::vector<std::string> nodes, std::size_t lines) {
+  auto c = load_state(s);
+  if (nodes.empty())
+    for (auto& n : c.nodes)
+      nodes.push_back(n.name);
+  for (auto& name : nodes) {
+    if (!c.find(name))
+      throw std::runtime_error("no node " + name + " in this cluster");
+    for (auto& line : tail_lines(s.log_file(name), lines))
+      std::cout << name << " | " << line << "\n";
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stratus-launch: start, inspect and stop a Stratus cluster"};
+  app.require_subcommand(1);
+  std::string state_dir = "var";
+  app.add_option("--state-dir", state_dir, "where the cluster keeps its state (default: var)");
+
+  std::string cluster_file;
+  bool foreground = false;
+  auto up = app.add_subcommand("up", "start every node (all-in-one by default) and wait until every role answers");
+  up->add_option("--cluster", cluster_file, "cluster file (TOML)")->check(CLI::ExistingFile);
+  up->add_option("--state-dir", state_dir, "where the cluster keeps its state");
+  up->add_flag("--foreground", foreground, "stay attached; Ctrl-C stops the cluster");
+
+  auto down = app.add_subcommand("down", "stop every node");
+  down->add_option("--state-dir", state_dir, "where the cluster keeps its state");
+
+  bool json = false;
+  auto status = app.add_subcommand("status", "show every node and whether it answers");
+  status->add_option("--state-dir", state_dir, "where the cluster keeps its state");
+  status->add_flag("--json", json, "machine-readable output");
+
+  std::vector<std::string> log_nodes;
+  std::size_t lines = 50;
+  auto logs = app.add_subcommand("logs", "print the last lines of node logs");
+  logs->add_option("--state-dir", state_dir, "where the cluster keeps its state");
+  logs->add_option("nodes", log_nodes, "nodes (default: all)");
+  logs->add_option("-n,--lines", lines, "lines per node");
+
+  CLI11_PARSE(app, argc, argv);
+  runtime::init_logging("launcher", "warn");
+  state_layout s{std::filesystem::absolute(state_dir)};
+  try {
+    if (*up)
+      return cmd_up(s, cluster_file, foreground);
+    if (*down)
+      return stop_all(s, load_state(s));
+    if (*status)
+      return cmd_status(s, json);
+    if (*logs)
+      return cmd_logs(s, log_nodes, lines);
+  } catch (const std::exception& e) {
+    std::cerr << "stratus-launch: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
