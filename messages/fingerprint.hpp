@@ -20,12 +20,35 @@ struct is_vector<std::vector<T>> : std::true_type {};
 template <class T>
 std::string shape() {
   if constexpr (record<T>) {
-    std::string out = std::string{T::type_name} + "{" + T::field_names + ":";
-    std::apply([&](const auto&... xs) { ((out += shape<std::decay_t<decltype(xs)>>() + ";"), ...); },
-               T{}.fields());
+    std::string out = std::string{T::type_name} + "{";
+    std::string names = T::field_names;
+    std::size_t pos = 0;
+    // "name:shape" per field, in wire order
+    auto next_name = [&] {
+      auto end = names.find(',', pos);
+      auto name = names.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+      pos = end == std::string::npos ? names.size() : end + 1;
+      name.erase(0, name.find_first_not_of(' '));
+      return name;
+    };
+    std::apply(
+      [&](const auto&... xs) {
+        ((out += next_name() + ":" + shape<std::decay_t<decltype(xs)>>() + ";"), ...);
+      },
+      T{}.fields());
     return out + "}";
+  } else if constexpr (std::is_same_v<T, std::vector<char>>) {
+    return "bytes";
   } else if constexpr (is_vector<T>::value) {
     return "vector<" + shape<typename T::value_type>() + ">";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return "str";
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return "bool";
+  } else if constexpr (std::is_enum_v<T>) {
+    return "enum:" + shape<std::underlying_type_t<T>>();
+  } else if constexpr (std::is_integral_v<T>) {
+    return (std::is_signed_v<T> ? "i" : "u") + std::to_string(8 * sizeof(T));
   } else {
     return typeid(T).name();
   }
