@@ -140,6 +140,8 @@ bool cursor::step(int op, std::string_view key) {
 }
 
 bool cursor::seek(std::string_view key) {
+  if (key.empty())  // LMDB refuses empty keys; every key is >= ""
+    return first();
   return step(MDB_SET_RANGE, key);
 }
 

@@ -61,6 +61,11 @@ TEST(Kv, CursorWalksKeysInOrderFromASeek) {
       keys.emplace_back(c.key());
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"b/1", "b/2"}));
+  {
+    kv::cursor c(txn, t);
+    ASSERT_TRUE(c.seek(""));  // the empty key is before every key
+    EXPECT_EQ(c.key(), "a/1");
+  }
   EXPECT_TRUE(txn.erase(t, "b/1"));
   EXPECT_FALSE(txn.erase(t, "b/1"));
   txn.commit();
