@@ -1,5 +1,7 @@
 #include "messages/wire/envelope.hpp"
 
+#include <algorithm>
+
 #include "messages/wire/payload.hpp"
 
 namespace stratus::wire {
@@ -16,7 +18,10 @@ msg::error unpack_object(std::span<const char> data, msgpack::object_handle& out
                                   std::to_string(lim.max_frame_bytes)};
   if (data.empty())
     return {msg::errc::invalid, "empty frame"};
-  msgpack::unpack_limit bounds(lim.max_array, lim.max_map, lim.max_str, lim.max_bin,
+  // msgpack reserves room for an array's or map's claimed size up front, so
+  // no container may claim more elements than the frame has bytes.
+  msgpack::unpack_limit bounds(std::min(lim.max_array, data.size()),
+                               std::min(lim.max_map, data.size()), lim.max_str, lim.max_bin,
                                /*ext*/ 0, lim.max_depth);
   std::size_t offset = 0;
   try {
