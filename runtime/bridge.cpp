@@ -210,15 +210,33 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
   return rp;
 }
 
+/// Encodes a notice and queues it to the transport (no actor hop).
 template <msg::notice_message T>
-void forward_notice(bridge_actor* self, const std::string& dest, const msg::context& ctx,
-                    const T& x) {
-  const auto node = self->state.deps.dir->split(dest).second;
-  auto env = outbound(self, wire::make_envelope(wire::kind::notice, x), dest, ctx);
-  self->state.deps.tp->send(node, wire::encode(env));
+void send_notice(transport& tp, const std::string& source, const std::string& dest,
+                 const std::string& node, const msg::context& ctx, const T& x) {
+  auto env = wire::make_envelope(wire::kind::notice, x);
+  env.source = source;
+  env.destination = dest;
+  env.ctx = ctx;
+  tp.send(node, wire::encode(env));
 }
 
-/// A handler that never matches (for types that are neither requests nor notices).
+/// If `m` is (context, notice), sends it and returns true.
+bool try_send_notice(transport& tp, const std::string& source, const std::string& dest,
+                     const std::string& node, const caf::message& m) {
+  bool sent = false;
+  msg::for_each_message_type([&]<class T>() {
+    if constexpr (msg::notice_message<T>) {
+      if (!sent && m.match_elements<msg::context, T>()) {
+        send_notice(tp, source, dest, node, m.get_as<msg::context>(0), m.get_as<T>(1));
+        sent = true;
+      }
+    }
+  });
+  return sent;
+}
+
+/// A handler that never matches (for types that are not requests).
 template <class T>
 struct never {};
 
@@ -227,10 +245,6 @@ auto forwarder(bridge_actor* self) {
   if constexpr (msg::request_message<T>)
     return [self](forward_atom, const std::string& dest, msg::context& ctx, T& x) {
       return forward_request(self, dest, ctx, x);
-    };
-  else if constexpr (msg::notice_message<T>)
-    return [self](forward_atom, const std::string& dest, const msg::context& ctx, const T& x) {
-      forward_notice(self, dest, ctx, x);
     };
   else
     return [](never<T>) {};
@@ -326,19 +340,7 @@ void serve_management(bridge_actor* self, const inbound_request& in, const reply
 void serve_inbound(bridge_actor* self, inbound_request& in) {
   auto& st = self->state;
   auto& env = in.env;
-  const bool is_notice = env.kind == static_cast<uint8_t>(wire::kind::notice);
   const auto [role, node] = st.deps.dir->split(env.destination);
-  const auto& req_id = env.ctx.request_id;
-
-  if (is_notice) {
-    auto entry = wire_registry().find(env.type);
-    auto target = st.deps.dir->resolve(env.destination);
-    if (entry == wire_registry().end() || !entry->second.deliver || !target || node != st.deps.node)
-      return;  // one-way: nobody to tell
-    if (auto err = entry->second.deliver(target, env); failed(err))
-      STRATUS_LOG(spdlog::level::warn, role, req_id, "dropped notice: {}", err.message);
-    return;
-  }
 
   std::string dedup_key;
   if (env.ctx.sequence != 0)
@@ -403,12 +405,16 @@ caf::behavior bridge(bridge_actor* self, bridge_deps deps) {
 // -- the proxy for a remote role ----------------------------------------------
 
 caf::behavior remote_proxy(caf::event_based_actor* self, caf::actor bridge_handle,
-                           std::string destination) {
+                           transport* tp, std::string source, std::string role,
+                           std::string node) {
+  auto destination = role + "@" + node;
   self->set_default_handler(
-    [bridge_handle, destination](caf::scheduled_actor* me,
-                                 caf::message_view& x) -> caf::result<caf::message> {
+    [=](caf::scheduled_actor* me, caf::message_view& x) -> caf::result<caf::message> {
+      auto content = x.move_content_to_message();
+      if (try_send_notice(*tp, source, destination, node, content))
+        return caf::message{};
       auto msg = caf::message::concat(caf::make_message(forward_atom::value, destination),
-                                      x.move_content_to_message());
+                                      std::move(content));
       return static_cast<caf::event_based_actor*>(me)->delegate(bridge_handle, std::move(msg));
     });
   return {[] {}};  // everything goes through the default handler
@@ -420,17 +426,30 @@ caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps) {
   return sys.spawn(bridge, std::move(deps));
 }
 
-caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge_handle, std::string role,
-                              std::string node) {
-  return sys.spawn(remote_proxy, std::move(bridge_handle), role + "@" + node);
+caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge_handle, transport& tp,
+                              std::string source, std::string role, std::string node) {
+  return sys.spawn(remote_proxy, std::move(bridge_handle), &tp, std::move(source),
+                   std::move(role), std::move(node));
 }
 
-void bridge_inbound_request(const caf::actor& bridge_handle, const std::string& route,
-                            std::string_view body) {
+void bridge_inbound_request(const caf::actor& bridge_handle, directory& dir,
+                            const std::string& route, std::string_view body) {
   inbound_request in{route, {}};
   if (auto err = wire::decode({body.data(), body.size()}, in.env); failed(err)) {
     LOG_WARN("transport", "dropped an undecodable request frame ({} bytes): {}", body.size(),
              err.message);
+    return;
+  }
+  if (in.env.kind == static_cast<uint8_t>(wire::kind::notice)) {
+    // One-way: delivered straight from the transport thread, no bridge hop.
+    auto entry = wire_registry().find(in.env.type);
+    auto target = dir.split(in.env.destination).second == dir.local_node()
+                    ? dir.resolve(in.env.destination)
+                    : caf::actor{};
+    if (entry == wire_registry().end() || !entry->second.deliver || !target)
+      return;  // nobody to tell
+    if (auto err = entry->second.deliver(target, in.env); failed(err))
+      LOG_WARN("transport", "dropped a notice for {}: {}", in.env.destination, err.message);
     return;
   }
   caf::anon_send(bridge_handle, std::move(in));

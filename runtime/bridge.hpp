@@ -31,11 +31,13 @@ caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps);
 
 /// A proxy for a remote "role@node": forwards every (context, message) it
 /// receives through the bridge and answers with the remote reply.
-caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge, std::string role,
-                              std::string node);
+/// One-way notices skip the bridge: the proxy queues them to the transport.
+caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge, transport& tp,
+                              std::string source, std::string role, std::string node);
 
-/// Called on the transport thread with a frame from the ROUTER.
-void bridge_inbound_request(const caf::actor& bridge, const std::string& route,
+/// Called on the transport thread with a frame from the ROUTER. Notices are
+/// delivered from here to their local target; requests go to the bridge.
+void bridge_inbound_request(const caf::actor& bridge, directory& dir, const std::string& route,
                             std::string_view body);
 /// Called on the transport thread with a frame from a peer's DEALER.
 void bridge_inbound_reply(const caf::actor& bridge, const std::string& peer,

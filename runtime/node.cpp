@@ -19,7 +19,7 @@
 namespace stratus::runtime {
 namespace {
 
-caf::actor_system_config& configure(caf::actor_system_config& cfg, int workers) {
+caf::actor_system_config& configure(caf::actor_system_config& cfg, const node_config& node) {
   cfg.add_message_types<caf::id_block::stratus>();
   cfg.add_error_category(caf::atom("stratus"),
                          [](uint8_t code, caf::atom_value, const caf::message& context) {
@@ -28,7 +28,12 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg, int workers) 
                              text += ": " + context.get_as<std::string>(0);
                            return text;
                          });
-  cfg.set("scheduler.max-threads", std::max(1, workers));
+  cfg.set("scheduler.max-threads", std::max(1, node.workers));
+  // The sharing policy wakes an idle worker at once (condition variable);
+  // work stealing parks idle workers in timed sleeps, which adds tens of
+  // microseconds to every hop of a request that crosses nodes.
+  cfg.set("scheduler.policy",
+          node.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   return cfg;
 }
 
@@ -63,7 +68,7 @@ struct node::impl {
 
   impl(node_config c, const role_registry& r)
     : cfg(std::move(c)), registry(r), dir(cfg.name) {
-    sys = std::make_unique<caf::actor_system>(configure(sys_cfg, cfg.workers));
+    sys = std::make_unique<caf::actor_system>(configure(sys_cfg, cfg));
   }
 
   void finish(int code) {
@@ -127,7 +132,7 @@ void node::start() {
                           d.cfg.curve_public_key, d.cfg.curve_secret_key};
   transport::handlers h;
   h.on_request = [&d](const std::string& route, std::string_view body) {
-    bridge_inbound_request(d.bridge, route, body);
+    bridge_inbound_request(d.bridge, d.dir, route, body);
   };
   h.on_reply = [&d](const std::string& peer, std::string_view body) {
     bridge_inbound_reply(d.bridge, peer, body);
@@ -141,7 +146,7 @@ void node::start() {
                    [&d](bool include_actors) { return d.describe(include_actors); }};
   d.bridge = spawn_bridge(*d.sys, std::move(deps));
   d.dir.set_proxy_factory([&d](const std::string& role, const std::string& peer) {
-    return spawn_remote_proxy(*d.sys, d.bridge, role, peer);
+    return spawn_remote_proxy(*d.sys, d.bridge, *d.tp, d.cfg.name, role, peer);
   });
 
   d.tp->start();

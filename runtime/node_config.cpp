@@ -46,6 +46,9 @@ node_config parse_node_config(const std::string& text, const std::string& origin
   cfg.state_dir = get_or<std::string>(t, "node", "state_dir", "var/" + cfg.name);
   cfg.log_level = get_or<std::string>(t, "node", "log_level", "info");
   cfg.workers = static_cast<int>(get_or<int64_t>(t, "node", "workers", 2));
+  cfg.scheduler = get_or<std::string>(t, "node", "scheduler", "sharing");
+  if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing")
+    fail("[node] scheduler must be \"sharing\" or \"stealing\"");
   cfg.curve_public_key = get_or<std::string>(t, "node", "curve_public_key", "");
   cfg.curve_secret_key = get_or<std::string>(t, "node", "curve_secret_key", "");
   if (auto roles = t["node"]["roles"].as_array()) {

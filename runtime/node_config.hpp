@@ -9,6 +9,7 @@
 //   state_dir = "var/ctl-1"
 //   log_level = "info"
 //   workers = 2                        # CAF scheduler threads
+//   scheduler = "sharing"              # or "stealing" (throughput over latency)
 //   curve_public_key = "…"             # optional: CURVE encryption (Z85)
 //   curve_secret_key = "…"
 //   [transport]
@@ -47,6 +48,7 @@ struct node_config {
   std::filesystem::path state_dir;
   std::string log_level = "info";
   int workers = 2;
+  std::string scheduler = "sharing";
   std::chrono::milliseconds heartbeat{1000};
   int liveness = 3;
   supervisor_options supervision;

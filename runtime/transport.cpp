@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -28,6 +29,9 @@ constexpr char kind_ping = 'P';
 constexpr char kind_pong = 'O';
 constexpr std::size_t header_size = 4;
 constexpr int max_frames_per_wakeup = 512;
+// Outbound commands handled per loop turn, so that reads and heartbeats
+// keep their pace under a flood of sends.
+constexpr std::size_t max_commands_per_turn = 4096;
 constexpr int linger_ms = 200;
 constexpr int send_hwm = 100000;
 // A peer that is not up is pinged this often, so that a starting or
@@ -96,6 +100,9 @@ struct transport::impl {
   bool wake_pending = false;
   int wake_fd = -1;
 
+  std::deque<command> backlog;      // transport thread only
+  zmq::socket_t* blocked = nullptr;  // a DEALER whose queue is full: wait for POLLOUT
+
   std::thread thread;
   std::atomic<bool> running{false};
   std::atomic<uint64_t> frames_in{0}, frames_out{0}, dropped{0};
@@ -138,7 +145,8 @@ struct transport::impl {
     p->dealer->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
   }
 
-  void run_command(command& c) {
+  /// Returns false if the command must wait (the peer's queue is full).
+  bool run_command(command& c) {
     switch (c.what) {
       case command::add_peer: {
         std::shared_ptr<peer> p;
@@ -160,11 +168,19 @@ struct transport::impl {
           if (auto i = peers.find(c.target); i != peers.end())
             p = i->second;
         }
-        if (!p || !p->dealer ||
-            !p->dealer->send(make_frame(kind_message, &c.body), zmq::send_flags::dontwait))
+        if (!p || !p->dealer) {
           ++dropped;
-        else
+          break;
+        }
+        auto frame = make_frame(kind_message, &c.body);
+        if (p->dealer->send(frame, zmq::send_flags::dontwait)) {
           ++frames_out;
+        } else if (p->up) {
+          blocked = p->dealer.get();  // back-pressure: retry when it can take more
+          return false;
+        } else {
+          ++dropped;  // not connected: requests to it fail by deadline or peer-down
+        }
         break;
       }
       case command::reply: {
@@ -181,6 +197,7 @@ struct transport::impl {
         break;
       }
     }
+    return true;
   }
 
   void drain_queue() {
@@ -193,7 +210,16 @@ struct transport::impl {
       wake_pending = false;
     }
     for (auto& c : batch)
-      run_command(c);
+      backlog.push_back(std::move(c));
+  }
+
+  void run_backlog() {
+    blocked = nullptr;
+    for (std::size_t i = 0; i < max_commands_per_turn && !backlog.empty(); ++i) {
+      if (!run_command(backlog.front()))
+        return;
+      backlog.pop_front();
+    }
   }
 
   void read_router() {
@@ -292,10 +318,13 @@ struct transport::impl {
       if (router)
         items.push_back({router->handle(), 0, ZMQ_POLLIN, 0});
       for (auto& [name, p] : ps)
-        items.push_back({p->dealer->handle(), 0, ZMQ_POLLIN, 0});
+        items.push_back({p->dealer->handle(), 0,
+                         static_cast<short>(ZMQ_POLLIN |
+                                            (p->dealer.get() == blocked ? ZMQ_POLLOUT : 0)),
+                         0});
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::min(next_beat, next_probe) - clock::now());
-      if (wait.count() < 0)
+      if (wait.count() < 0 || (!backlog.empty() && blocked == nullptr))
         wait = std::chrono::milliseconds{0};
       try {
         zmq::poll(items.data(), items.size(), wait);
@@ -312,6 +341,7 @@ struct transport::impl {
       for (auto& [name, p] : ps)
         if (items[i++].revents & ZMQ_POLLIN)
           read_dealer(name, *p);
+      run_backlog();
       if (clock::now() >= next_beat) {
         heartbeat(ps);
         next_beat = clock::now() + opts.heartbeat;

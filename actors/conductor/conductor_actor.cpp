@@ -1,6 +1,7 @@
 #include "actors/conductor/conductor_actor.hpp"
 
 #include <algorithm>
+#include <map>
 #include <variant>
 
 #include <caf/all.hpp>
@@ -23,11 +24,13 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 constexpr std::size_t max_batch = 8192;
 
 struct pending_put {
+  using reply_type = msg::put_record_reply;
   msg::put_record_request req;
   caf::typed_response_promise<msg::put_record_reply> promise;
 };
 
 struct pending_delete {
+  using reply_type = msg::delete_record_reply;
   msg::delete_record_request req;
   caf::typed_response_promise<msg::delete_record_reply> promise;
 };
@@ -62,8 +65,7 @@ public:
         if (auto err = check_table(req.table))
           return err;
         kv::transaction txn(*db_, kv::transaction::mode::read_only);
-        kv::table t(txn, req.table);
-        auto stored = txn.get(t, req.key);
+        auto stored = txn.get(table_of(req.table), req.key);
         if (!stored)
           return runtime::make_error(msg::errc::not_found,
                                      "no record " + req.key + " in " + req.table);
@@ -79,6 +81,19 @@ public:
     };
   }
 
+  /// Writes not yet committed are never acknowledged: tell their senders.
+  void on_exit() override {
+    for (auto& w : batch_)
+      std::visit(
+        [](auto& p) {
+          p.promise.deliver(runtime::make_error(msg::errc::unavailable,
+                                                "the conductor stopped before the write"));
+        },
+        w);
+    batch_.clear();
+    role_actor::on_exit();
+  }
+
 private:
   void open_database() {
     kv::options opts;
@@ -87,6 +102,8 @@ private:
     db_ = std::make_shared<kv::environment>(env().state_dir / "db", opts);
     kv::transaction txn(*db_, kv::transaction::mode::read_write);
     const int found = schema::migrate(txn);
+    for (auto& name : schema::tables())
+      tables_.emplace(name, kv::table(txn, name));  // handles outlive the transaction
     txn.commit();
     if (found != schema::current_version)
       LOG_INFO(env().role, "database schema migrated from v{} to v{}", found,
@@ -97,10 +114,13 @@ private:
   }
 
   caf::error check_table(const std::string& table) const {
-    const auto& known = schema::tables();
-    if (std::find(known.begin(), known.end(), table) == known.end())
+    if (tables_.find(table) == tables_.end())
       return runtime::make_error(msg::errc::invalid, "unknown table " + table);
     return {};
+  }
+
+  const kv::table& table_of(const std::string& name) const {
+    return tables_.at(name);  // checked when the request arrived
   }
 
   void add_to_batch(pending_write w) {
@@ -114,8 +134,7 @@ private:
   msg::list_records_reply list(const msg::list_records_request& req) {
     msg::list_records_reply out;
     kv::transaction txn(*db_, kv::transaction::mode::read_only);
-    kv::table t(txn, req.table);
-    kv::cursor c(txn, t);
+    kv::cursor c(txn, table_of(req.table));
     const std::string& start = std::max(req.prefix, req.start_after);
     bool ok = c.seek(start);
     if (ok && !req.start_after.empty() && c.key() == req.start_after)
@@ -133,7 +152,7 @@ private:
 
   /// Applies one write inside `txn`; returns the reply or a conflict error.
   caf::expected<msg::put_record_reply> apply(kv::transaction& txn, const msg::put_record_request& r) {
-    kv::table t(txn, r.table);
+    const auto& t = table_of(r.table);
     auto old = txn.get(t, r.key);
     const uint64_t current = old ? stored_revision(*old) : 0;
     if (r.create_only && old)
@@ -149,7 +168,7 @@ private:
 
   caf::expected<msg::delete_record_reply> apply(kv::transaction& txn,
                                                 const msg::delete_record_request& r) {
-    kv::table t(txn, r.table);
+    const auto& t = table_of(r.table);
     auto old = txn.get(t, r.key);
     if (r.expected_revision != 0 && (!old || stored_revision(*old) != r.expected_revision))
       return runtime::make_error(msg::errc::conflict, "record " + r.key + " changed meanwhile");
@@ -167,23 +186,14 @@ private:
       send(this, flush_atom::value);
     }
     // Replies wait until the commit is durable; a failed commit fails them all.
-    std::vector<std::function<void()>> acks;
-    acks.reserve(writes.size());
+    std::vector<std::variant<caf::expected<msg::put_record_reply>,
+                             caf::expected<msg::delete_record_reply>>>
+      results;
+    results.reserve(writes.size());
     try {
       kv::transaction txn(*db_, kv::transaction::mode::read_write);
-      for (auto& w : writes) {
-        std::visit(
-          [&](auto& p) {
-            auto result = apply(txn, p.req);
-            acks.push_back([p, result]() mutable {
-              if (result)
-                p.promise.deliver(std::move(*result));
-              else
-                p.promise.deliver(result.error());
-            });
-          },
-          w);
-      }
+      for (auto& w : writes)
+        std::visit([&](auto& p) { results.emplace_back(apply(txn, p.req)); }, w);
       txn.commit();
     } catch (const kv::error& e) {
       LOG_ERROR(env().role, "write batch of {} failed: {}", writes.size(), e.what());
@@ -195,11 +205,26 @@ private:
         throw;  // let the supervisor restart us on a fresh environment
       return;
     }
-    for (auto& ack : acks)
-      ack();
+    for (std::size_t i = 0; i < writes.size(); ++i)
+      std::visit(
+        [&](auto& p) {
+          using reply = typename std::decay_t<decltype(p)>::reply_type;
+          acknowledge(p.promise, std::get<caf::expected<reply>>(results[i]));
+        },
+        writes[i]);
+  }
+
+  template <class Reply>
+  static void acknowledge(caf::typed_response_promise<Reply>& promise,
+                          caf::expected<Reply>& result) {
+    if (result)
+      promise.deliver(std::move(*result));
+    else
+      promise.deliver(std::move(result.error()));
   }
 
   std::shared_ptr<kv::environment> db_;
+  std::map<std::string, kv::table> tables_;
   std::vector<pending_write> batch_;
   bool flush_scheduled_ = false;
 };
