@@ -12,9 +12,7 @@
 namespace stratus::msg {
 
 struct echo_reply {
-  static constexpr const char* type_name = "cluster.echo_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.echo_reply", 1, 1) // 1: initial
   std::string text;
   std::string node;  // which node answered
   STRATUS_FIELDS(text, node)
@@ -22,9 +20,7 @@ struct echo_reply {
 
 /// Answered with the same text by the echo role.
 struct echo_request {
-  static constexpr const char* type_name = "cluster.echo_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.echo_request", 1, 1) // 1: initial
   using reply_type = echo_reply;
   std::string text;
   STRATUS_FIELDS(text)
@@ -32,9 +28,7 @@ struct echo_request {
 
 /// One-way message: counted by the echo role, never answered.
 struct echo_notice {
-  static constexpr const char* type_name = "cluster.echo_notice";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.echo_notice", 1, 1) // 1: initial
   static constexpr bool notice = true;
   uint64_t sequence = 0;
   std::string text;
@@ -42,9 +36,7 @@ struct echo_notice {
 };
 
 struct count_reply {
-  static constexpr const char* type_name = "cluster.count_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.count_reply", 1, 1) // 1: initial
   uint64_t total = 0;
   uint64_t notices = 0;  // echo_notice messages received so far
   STRATUS_FIELDS(total, notices)
@@ -52,9 +44,7 @@ struct count_reply {
 
 /// Adds `amount` to the echo role's counter: the model non-idempotent request.
 struct count_request {
-  static constexpr const char* type_name = "cluster.count_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.count_request", 1, 1) // 1: initial
   static constexpr bool idempotent = false;
   using reply_type = count_reply;
   uint64_t amount = 0;
@@ -63,9 +53,7 @@ struct count_request {
 
 /// Makes the receiving echo role fail, so that supervision can be observed.
 struct crash_request {
-  static constexpr const char* type_name = "cluster.crash_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("cluster.crash_request", 1, 1) // 1: initial
   using reply_type = echo_reply;
   std::string reason;
   STRATUS_FIELDS(reason)
@@ -94,9 +82,7 @@ struct actor_status {
 };
 
 struct describe_node_reply {
-  static constexpr const char* type_name = "mmi.describe_node_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("mmi.describe_node_reply", 1, 1) // 1: initial
   std::string node;
   std::string incarnation;
   int64_t pid = 0;
@@ -109,9 +95,7 @@ struct describe_node_reply {
 
 /// Answered by the node itself (destination "mmi@<node>"), never by a role.
 struct describe_node_request {
-  static constexpr const char* type_name = "mmi.describe_node_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("mmi.describe_node_request", 1, 1) // 1: initial
   using reply_type = describe_node_reply;
   bool include_actors = true;
   STRATUS_FIELDS(include_actors)

@@ -28,9 +28,7 @@ std::string_view to_string(errc code);
 
 /// A typed error: a code and a message meant for humans.
 struct error {
-  static constexpr const char* type_name = "error";
-  static constexpr uint16_t version = 1;        // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("error", 1, 1) // 1: initial
   errc code = errc::none;
   std::string message;
   STRATUS_FIELDS(code, message)

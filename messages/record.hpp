@@ -16,6 +16,15 @@
   auto fields() const { return std::tie(__VA_ARGS__); }                        \
   static constexpr const char* field_names = #__VA_ARGS__;
 
+/// A message's stable wire name, its version, and the oldest reader version
+/// that can still parse it. Bump the version with every change of the field
+/// list (and say what changed in the comment beside it); raise compat_version
+/// only when older readers would misread the new form.
+#define STRATUS_MESSAGE(name, version_, compat_version_)                       \
+  static constexpr const char* type_name = name;                               \
+  static constexpr uint16_t version = version_;                                \
+  static constexpr uint16_t compat_version = compat_version_;
+
 namespace stratus::msg {
 
 /// A struct with a stable name and a STRATUS_FIELDS list.

@@ -14,18 +14,14 @@ namespace stratus::msg {
 using bytes = std::vector<char>;
 
 struct put_record_reply {
-  static constexpr const char* type_name = "storage.put_record_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.put_record_reply", 1, 1) // 1: initial
   uint64_t revision = 0;  // the record's revision after the write
   STRATUS_FIELDS(revision)
 };
 
 /// Writes one record. Acknowledged only once durable (after fsync).
 struct put_record_request {
-  static constexpr const char* type_name = "storage.put_record_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.put_record_request", 1, 1) // 1: initial
   static constexpr bool idempotent = false;
   using reply_type = put_record_reply;
   std::string table;
@@ -45,18 +41,14 @@ struct record_entry {
 };
 
 struct get_record_reply {
-  static constexpr const char* type_name = "storage.get_record_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.get_record_reply", 1, 1) // 1: initial
   record_entry record;
   STRATUS_FIELDS(record)
 };
 
 /// Reads one record; not_found if absent.
 struct get_record_request {
-  static constexpr const char* type_name = "storage.get_record_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.get_record_request", 1, 1) // 1: initial
   using reply_type = get_record_reply;
   std::string table;
   std::string key;
@@ -64,18 +56,14 @@ struct get_record_request {
 };
 
 struct delete_record_reply {
-  static constexpr const char* type_name = "storage.delete_record_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.delete_record_reply", 1, 1) // 1: initial
   bool existed = false;
   STRATUS_FIELDS(existed)
 };
 
 /// Deletes one record (not an error if absent, unless a revision is expected).
 struct delete_record_request {
-  static constexpr const char* type_name = "storage.delete_record_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.delete_record_request", 1, 1) // 1: initial
   static constexpr bool idempotent = false;
   using reply_type = delete_record_reply;
   std::string table;
@@ -85,9 +73,7 @@ struct delete_record_request {
 };
 
 struct list_records_reply {
-  static constexpr const char* type_name = "storage.list_records_reply";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.list_records_reply", 1, 1) // 1: initial
   std::vector<record_entry> records;
   bool truncated = false;  // more records follow the last one
   STRATUS_FIELDS(records, truncated)
@@ -95,9 +81,7 @@ struct list_records_reply {
 
 /// Lists records whose key starts with `prefix`, in key order, after `start_after`.
 struct list_records_request {
-  static constexpr const char* type_name = "storage.list_records_request";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("storage.list_records_request", 1, 1) // 1: initial
   using reply_type = list_records_reply;
   std::string table;
   std::string prefix;

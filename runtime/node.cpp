@@ -4,7 +4,6 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -14,6 +13,7 @@
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log.hpp"
+#include "runtime/random_id.hpp"
 #include "runtime/transport.hpp"
 
 namespace stratus::runtime {
@@ -37,15 +37,6 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg, const node_co
   return cfg;
 }
 
-std::string make_incarnation() {
-  std::random_device rd;
-  static const char digits[] = "0123456789abcdef";
-  std::string s(12, '0');
-  for (auto& c : s)
-    c = digits[rd() % 16];
-  return s;
-}
-
 } // namespace
 
 struct node::impl {
@@ -58,7 +49,7 @@ struct node::impl {
   std::unique_ptr<transport> tp;
   caf::actor bridge;
   caf::actor supervisor;
-  std::string incarnation = make_incarnation();
+  std::string incarnation = random_hex(12);
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   std::mutex mu;

@@ -7,13 +7,13 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
 #include <zmq.hpp>
 
 #include "messages/wire/envelope.hpp"
+#include "runtime/random_id.hpp"
 
 namespace stratus::runtime {
 namespace {
@@ -59,15 +59,6 @@ char frame_kind(const zmq::message_t& m) {
   if (p[0] != magic0 || p[1] != magic1 || p[2] != static_cast<char>(wire::protocol_version))
     return 0;
   return p[3];
-}
-
-std::string random_suffix() {
-  std::random_device rd;
-  static const char digits[] = "0123456789abcdef";
-  std::string s(8, '0');
-  for (auto& c : s)
-    c = digits[rd() % 16];
-  return s;
 }
 
 } // namespace
@@ -357,7 +348,7 @@ struct transport::impl {
 transport::transport(transport_options opts, handlers h) : impl_(std::make_unique<impl>()) {
   impl_->opts = std::move(opts);
   impl_->h = std::move(h);
-  impl_->routing_id = impl_->opts.node + "/" + std::to_string(::getpid()) + "/" + random_suffix();
+  impl_->routing_id = impl_->opts.node + "/" + std::to_string(::getpid()) + "/" + random_hex(8);
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl_->wake_fd < 0)
     throw std::runtime_error("eventfd failed");

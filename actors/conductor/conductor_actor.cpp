@@ -44,21 +44,11 @@ public:
   caf::behavior make_behavior() override {
     open_database();
     return {
-      [this](const msg::context&, msg::put_record_request& req)
-        -> caf::result<msg::put_record_reply> {
-        if (auto err = check_table(req.table))
-          return err;
-        auto rp = make_response_promise<msg::put_record_reply>();
-        add_to_batch(pending_put{std::move(req), rp});
-        return rp;
+      [this](const msg::context&, msg::put_record_request& req) {
+        return accept_write<pending_put>(req);
       },
-      [this](const msg::context&, msg::delete_record_request& req)
-        -> caf::result<msg::delete_record_reply> {
-        if (auto err = check_table(req.table))
-          return err;
-        auto rp = make_response_promise<msg::delete_record_reply>();
-        add_to_batch(pending_delete{std::move(req), rp});
-        return rp;
+      [this](const msg::context&, msg::delete_record_request& req) {
+        return accept_write<pending_delete>(req);
       },
       [this](const msg::context&, const msg::get_record_request& req)
         -> caf::result<msg::get_record_reply> {
@@ -121,6 +111,16 @@ private:
 
   const kv::table& table_of(const std::string& name) const {
     return tables_.at(name);  // checked when the request arrived
+  }
+
+  /// Queues a write for the next group commit; it is answered after the commit.
+  template <class Pending, class Request>
+  caf::result<typename Pending::reply_type> accept_write(Request& req) {
+    if (auto err = check_table(req.table))
+      return err;
+    auto rp = make_response_promise<typename Pending::reply_type>();
+    add_to_batch(Pending{std::move(req), rp});
+    return rp;
   }
 
   void add_to_batch(pending_write w) {

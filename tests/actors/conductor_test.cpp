@@ -18,18 +18,13 @@ msg::bytes b(const std::string& s) {
   return {s.begin(), s.end()};
 }
 
-class ConductorTest : public ::testing::Test {
+class ConductorTest : public test::server_and_client {
 protected:
   void SetUp() override {
-    runtime::init_logging("test", "warn");
+    server_and_client::SetUp();
     boot();
   }
-  void boot() {
-    client.reset();
-    server.reset();
-    server = test::start_node(test::node_config_for("ctl", {"conductor"}, dir.path()), roles);
-    client = test::start_client(*server, roles);
-  }
+  void boot() { start(test::node_config_for("ctl", {"conductor"}, dir.path())); }
   auto put(const std::string& key, const std::string& value, uint64_t expected = 0,
            bool create_only = false) {
     return runtime::call(*client, "conductor@ctl",
@@ -39,11 +34,6 @@ protected:
   auto get(const std::string& key) {
     return runtime::call(*client, "conductor@ctl", msg::get_record_request{"scratch", key}, 5s);
   }
-
-  test::temp_dir dir;
-  runtime::role_registry roles = actors::all_roles();
-  std::unique_ptr<runtime::node> server;
-  std::unique_ptr<runtime::node> client;
 };
 
 } // namespace

@@ -4,8 +4,10 @@
 #include <future>
 
 #include <gtest/gtest.h>
+#include <zmq.hpp>
 
 #include "messages/cluster.hpp"
+#include "messages/wire/payload.hpp"
 #include "runtime/call.hpp"
 #include "runtime/log.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -17,25 +19,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class NodeTest : public ::testing::Test {
+class NodeTest : public test::server_and_client {
 protected:
-  void SetUp() override { runtime::init_logging("test", "warn"); }
-
-  void start(runtime::node_config cfg) {
-    server = test::start_node(std::move(cfg), roles);
-    client = test::start_client(*server, roles);
-  }
-
   msg::describe_node_reply describe() {
     auto d = runtime::call(*client, "mmi@srv", msg::describe_node_request{}, 2s);
     EXPECT_TRUE(d) << d.error.message;
     return d ? *d : msg::describe_node_reply{};
   }
-
-  test::temp_dir dir;
-  runtime::role_registry roles = actors::all_roles();
-  std::unique_ptr<runtime::node> server;
-  std::unique_ptr<runtime::node> client;
 };
 
 } // namespace
@@ -148,4 +138,79 @@ TEST_F(NodeTest, PastTheIntensityLimitTheNodeExitsNonZero) {
   }
   ASSERT_EQ(exit_code.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(exit_code.get(), runtime::exit_escalated);
+}
+
+TEST_F(NodeTest, CurveEncryptedNodesTalkAndStrangersCannot) {
+  auto [server_public, server_secret] = runtime::make_curve_keypair();
+  auto cfg = test::node_config_for("srv", {"echo"}, dir.path());
+  cfg.curve_public_key = server_public;
+  cfg.curve_secret_key = server_secret;
+  server = test::start_node(cfg, roles);
+
+  auto trusted_cfg = test::node_config_for("trusted", {}, {});
+  std::tie(trusted_cfg.curve_public_key, trusted_cfg.curve_secret_key) = runtime::make_curve_keypair();
+  trusted_cfg.peers.push_back({"srv", server->bus().bound_endpoint(), server_public});
+  auto trusted = test::start_node(trusted_cfg, roles);
+  ASSERT_TRUE(trusted->wait_for_peer("srv", 5s));
+  auto r = runtime::call(*trusted, "echo@srv", msg::echo_request{"secret"}, 2s);
+  ASSERT_TRUE(r) << r.error.message;
+  EXPECT_EQ(r->text, "secret");
+
+  // A node that does not know the server's key never completes the handshake.
+  auto stranger_cfg = test::node_config_for("stranger", {}, {});
+  stranger_cfg.peers.push_back({"srv", server->bus().bound_endpoint(), {}});
+  auto stranger = test::start_node(stranger_cfg, roles);
+  EXPECT_FALSE(stranger->wait_for_peer("srv", 1s));
+  EXPECT_EQ(runtime::call(*stranger, "echo@srv", msg::echo_request{"x"}, 1s).error.code,
+            msg::errc::unavailable);
+}
+
+TEST_F(NodeTest, GarbageFramesAndUnknownTypesDoNotHurtTheNode) {
+  start(test::node_config_for("srv", {"echo"}, dir.path()));
+  zmq::context_t ctx;
+  zmq::socket_t raw(ctx, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.set(zmq::sockopt::rcvtimeo, 2000);
+  raw.connect(server->bus().bound_endpoint());
+  auto frame = [](const msg::bytes& body) {
+    std::string f = {'S', 'T', static_cast<char>(wire::protocol_version), 'M'};
+    f.append(body.begin(), body.end());
+    return f;
+  };
+  // garbage behind a valid header, a frame without our header, an empty frame
+  raw.send(zmq::buffer(frame({'\xc1', '\x00'})), zmq::send_flags::none);
+  raw.send(zmq::str_buffer("GET / HTTP/1.1\r\n\r\n"), zmq::send_flags::none);
+  raw.send(zmq::message_t{}, zmq::send_flags::none);
+  // a well-formed envelope of a type nobody knows: a typed error comes back
+  auto env = wire::make_envelope(wire::kind::request, msg::echo_request{"x"});
+  env.type = "bogus.thing";
+  env.correlation_id = 77;
+  env.destination = "echo@srv";
+  raw.send(zmq::buffer(frame(wire::encode(env))), zmq::send_flags::none);
+  zmq::message_t reply;
+  ASSERT_TRUE(raw.recv(reply));
+  std::string_view body{static_cast<const char*>(reply.data()) + 4, reply.size() - 4};
+  wire::envelope answer;
+  ASSERT_EQ(wire::decode({body.data(), body.size()}, answer).code, msg::errc::none);
+  EXPECT_EQ(answer.correlation_id, 77u);
+  EXPECT_EQ(answer.kind, static_cast<uint8_t>(wire::kind::error_reply));
+  msg::error err;
+  ASSERT_EQ(wire::open_envelope(answer, err).code, msg::errc::none);
+  EXPECT_EQ(err.code, msg::errc::invalid);
+  EXPECT_NE(err.message.find("unknown message type bogus.thing"), std::string::npos);
+  // an incompatible version of a known type is refused the same way
+  auto future = wire::make_envelope(wire::kind::request, msg::echo_request{"x"});
+  future.type_version = 9;
+  future.type_compat = 9;
+  future.correlation_id = 78;
+  future.destination = "echo@srv";
+  raw.send(zmq::buffer(frame(wire::encode(future))), zmq::send_flags::none);
+  ASSERT_TRUE(raw.recv(reply));
+  body = {static_cast<const char*>(reply.data()) + 4, reply.size() - 4};
+  ASSERT_EQ(wire::decode({body.data(), body.size()}, answer).code, msg::errc::none);
+  ASSERT_EQ(wire::open_envelope(answer, err).code, msg::errc::none);
+  EXPECT_NE(err.message.find("needs a reader of version 9"), std::string::npos) << err.message;
+  // and the node still serves everyone else
+  auto r = runtime::call(*client, "echo@srv", msg::echo_request{"still here"}, 2s);
+  ASSERT_TRUE(r);
 }

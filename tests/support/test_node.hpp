@@ -47,3 +47,31 @@ inline std::unique_ptr<runtime::node> start_client(runtime::node& server,
 }
 
 } // namespace stratus::test
+
+#include <gtest/gtest.h>
+
+#include "runtime/log.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace stratus::test {
+
+/// A server node hosting roles and a client node peered with it.
+class server_and_client : public ::testing::Test {
+protected:
+  void SetUp() override { runtime::init_logging("test", "warn"); }
+
+  /// (Re)starts the server with `cfg` and a fresh client for it.
+  void start(runtime::node_config cfg) {
+    client.reset();
+    server.reset();
+    server = start_node(std::move(cfg), roles);
+    client = start_client(*server, roles);
+  }
+
+  temp_dir dir;
+  runtime::role_registry roles = actors::all_roles();
+  std::unique_ptr<runtime::node> server;
+  std::unique_ptr<runtime::node> client;
+};
+
+} // namespace stratus::test

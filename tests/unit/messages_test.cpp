@@ -22,18 +22,14 @@ bool ok(const msg::error& e) {
 
 // Two versions of one message, as an old and a new binary would define it.
 struct widget_v1 {
-  static constexpr const char* type_name = "test.widget";
-  static constexpr uint16_t version = 1;  // 1: initial
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("test.widget", 1, 1) // 1: initial
   std::string name;
   uint32_t size = 0;
   STRATUS_FIELDS(name, size)
 };
 
 struct widget_v2 {
-  static constexpr const char* type_name = "test.widget";
-  static constexpr uint16_t version = 2;  // 2: adds color (appended)
-  static constexpr uint16_t compat_version = 1;
+  STRATUS_MESSAGE("test.widget", 2, 1) // 2: adds color (appended)
   std::string name;
   uint32_t size = 0;
   std::string color = "grey";
@@ -41,9 +37,7 @@ struct widget_v2 {
 };
 
 struct widget_v3_breaking {
-  static constexpr const char* type_name = "test.widget";
-  static constexpr uint16_t version = 3;  // 3: size now means bytes, old readers must not guess
-  static constexpr uint16_t compat_version = 3;
+  STRATUS_MESSAGE("test.widget", 3, 3) // 3: size now means bytes, old readers must not guess
   std::string name;
   uint32_t size = 0;
   std::string color;
