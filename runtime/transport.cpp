@@ -66,7 +66,8 @@ char frame_kind(const zmq::message_t& m) {
 struct transport::impl {
   struct peer {
     peer_endpoint ep;
-    std::unique_ptr<zmq::socket_t> dealer;
+    std::unique_ptr<zmq::socket_t> dealer;   // requests out, replies in
+    std::unique_ptr<zmq::socket_t> control;  // pings out, pongs in: never queued behind data
     std::atomic<int64_t> last_seen_ms{-1};  // steady clock ms; -1 = never
     std::atomic<bool> up{false};
   };
@@ -122,18 +123,29 @@ struct transport::impl {
     s.set(zmq::sockopt::curve_secretkey, opts.curve_secret_key);
   }
 
-  void connect_peer(const std::shared_ptr<peer>& p) {
+  std::unique_ptr<zmq::socket_t> make_dealer(const peer_endpoint& ep, const std::string& id) {
     auto s = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
-    s->set(zmq::sockopt::routing_id, routing_id);
+    s->set(zmq::sockopt::routing_id, id);
     s->set(zmq::sockopt::linger, linger_ms);
     s->set(zmq::sockopt::immediate, 1);  // never queue for a peer not connected
     s->set(zmq::sockopt::sndhwm, send_hwm);
     s->set(zmq::sockopt::reconnect_ivl, 100);
     s->set(zmq::sockopt::reconnect_ivl_max, 1000);
-    apply_curve_client(*s, p->ep);
-    s->connect(p->ep.endpoint);
-    p->dealer = std::move(s);
-    p->dealer->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
+    apply_curve_client(*s, ep);
+    s->connect(ep.endpoint);
+    return s;
+  }
+
+  /// Heartbeats travel on a connection of their own, so that a flood of
+  /// data (or back-pressure on it) cannot make a live peer look dead.
+  void connect_peer(const std::shared_ptr<peer>& p) {
+    p->dealer = make_dealer(p->ep, routing_id);
+    p->control = make_dealer(p->ep, routing_id + "/hb");
+    ping(*p);
+  }
+
+  static void ping(peer& p) {
+    p.control->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
   }
 
   /// Returns false if the command must wait (the peer's queue is full).
@@ -251,10 +263,10 @@ struct transport::impl {
       h.on_peer_state(name, true);
   }
 
-  void read_dealer(const std::string& name, peer& p) {
+  void read_dealer(const std::string& name, peer& p, zmq::socket_t& socket) {
     for (int i = 0; i < max_frames_per_wakeup; ++i) {
       zmq::message_t frame;
-      if (!p.dealer->recv(frame, zmq::recv_flags::dontwait))
+      if (!socket.recv(frame, zmq::recv_flags::dontwait))
         return;
       ++frames_in;
       const char k = frame_kind(frame);
@@ -275,7 +287,7 @@ struct transport::impl {
     for (auto& [name, p] : ps) {
       if (!p->dealer)
         continue;
-      p->dealer->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
+      ping(*p);
       const int64_t seen = p->last_seen_ms;
       if (p->up && seen >= 0 && now - seen > limit) {
         p->up = false;
@@ -288,7 +300,7 @@ struct transport::impl {
   void probe_down_peers(const std::vector<std::pair<std::string, std::shared_ptr<peer>>>& ps) {
     for (auto& [name, p] : ps)
       if (!p->up)
-        p->dealer->send(make_frame(kind_ping, nullptr), zmq::send_flags::dontwait);
+        ping(*p);
   }
 
   void loop() {
@@ -313,6 +325,8 @@ struct transport::impl {
                          static_cast<short>(ZMQ_POLLIN |
                                             (p->dealer.get() == blocked ? ZMQ_POLLOUT : 0)),
                          0});
+      for (auto& [name, p] : ps)
+        items.push_back({p->control->handle(), 0, ZMQ_POLLIN, 0});
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::min(next_beat, next_probe) - clock::now());
       if (wait.count() < 0 || (!backlog.empty() && blocked == nullptr))
@@ -331,7 +345,10 @@ struct transport::impl {
         read_router();
       for (auto& [name, p] : ps)
         if (items[i++].revents & ZMQ_POLLIN)
-          read_dealer(name, *p);
+          read_dealer(name, *p, *p->dealer);
+      for (auto& [name, p] : ps)
+        if (items[i++].revents & ZMQ_POLLIN)
+          read_dealer(name, *p, *p->control);
       run_backlog();
       if (clock::now() >= next_beat) {
         heartbeat(ps);
@@ -392,8 +409,10 @@ void transport::stop() {
     d.thread.join();
   {
     std::lock_guard<std::mutex> g{d.mu};
-    for (auto& [name, p] : d.peers)
+    for (auto& [name, p] : d.peers) {
       p->dealer.reset();
+      p->control.reset();
+    }
   }
   d.router.reset();
   d.ctx.close();
