@@ -161,12 +161,34 @@ void schedule_sweep(bridge_actor* self) {
   }
 }
 
-wire::envelope outbound(bridge_actor* self, wire::envelope env, const std::string& destination,
-                        const msg::context& ctx) {
-  env.source = self->state.deps.node;
+/// An envelope of kind `k` around `x`, addressed from `source` to `destination`.
+template <class T>
+wire::envelope addressed(wire::kind k, const T& x, const std::string& source,
+                         const std::string& destination, const msg::context& ctx) {
+  auto env = wire::make_envelope(k, x);
+  env.source = source;
   env.destination = destination;
   env.ctx = ctx;
   return env;
+}
+
+/// Answers a caller with the remote reply, the remote error, or `err`.
+template <class Reply>
+void deliver_reply(caf::typed_response_promise<Reply>& rp, const wire::envelope* reply,
+                   const msg::error& err) {
+  if (reply == nullptr) {
+    rp.deliver(make_error(err));
+  } else if (reply->kind == static_cast<uint8_t>(wire::kind::error_reply)) {
+    msg::error remote;
+    auto bad = wire::open_envelope(*reply, remote);
+    rp.deliver(make_error(failed(bad) ? bad : remote));
+  } else {
+    Reply r;
+    if (auto bad = wire::open_envelope(*reply, r); failed(bad))
+      rp.deliver(make_error(bad));
+    else
+      rp.deliver(std::move(r));
+  }
 }
 
 template <msg::request_message T>
@@ -183,26 +205,13 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
       ctx.sequence = st.next_sequence++;
     }
   }
-  auto env = outbound(self, wire::make_envelope(wire::kind::request, x), dest, ctx);
+  auto env = addressed(wire::kind::request, x, st.deps.node, dest, ctx);
   env.correlation_id = st.next_correlation++;
   auto rp = self->make_response_promise<reply_type>();
   st.pending.emplace(env.correlation_id,
                      pending_call{node, [rp](const wire::envelope* reply,
                                              const msg::error& err) mutable {
-                                    if (reply == nullptr) {
-                                      rp.deliver(make_error(err));
-                                    } else if (reply->kind ==
-                                               static_cast<uint8_t>(wire::kind::error_reply)) {
-                                      msg::error remote;
-                                      auto bad = wire::open_envelope(*reply, remote);
-                                      rp.deliver(make_error(failed(bad) ? bad : remote));
-                                    } else {
-                                      reply_type r;
-                                      if (auto bad = wire::open_envelope(*reply, r); failed(bad))
-                                        rp.deliver(make_error(bad));
-                                      else
-                                        rp.deliver(std::move(r));
-                                    }
+                                    deliver_reply(rp, reply, err);
                                   }});
   st.deadlines.emplace(steady_deadline(ctx), env.correlation_id);
   schedule_sweep(self);
@@ -214,11 +223,7 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
 template <msg::notice_message T>
 void send_notice(transport& tp, const std::string& source, const std::string& dest,
                  const std::string& node, const msg::context& ctx, const T& x) {
-  auto env = wire::make_envelope(wire::kind::notice, x);
-  env.source = source;
-  env.destination = dest;
-  env.ctx = ctx;
-  tp.send(node, wire::encode(env));
+  tp.send(node, wire::encode(addressed(wire::kind::notice, x, source, dest, ctx)));
 }
 
 /// If `m` is (context, notice), sends it and returns true.
@@ -318,14 +323,17 @@ bool first_attempt(bridge_actor* self, const std::string& key, const std::string
   return true;
 }
 
-void finish_attempt(bridge_actor* self, const std::string& key, const wire::envelope& reply) {
+/// Records the reply of an attempt and answers it and every retry waiting
+/// for it; false if `key` was never recorded (refused before any work).
+bool finish_attempt(bridge_actor* self, const std::string& key, const wire::envelope& reply) {
   auto i = self->state.dedup.find(key);
   if (i == self->state.dedup.end())
-    return;
+    return false;
   i->second.done = true;
   i->second.reply = reply;
   for (auto& [route, corr] : std::exchange(i->second.waiting, {}))
     send_back(self, route, corr, reply);
+  return true;
 }
 
 void serve_management(bridge_actor* self, const inbound_request& in, const reply_sink& sink) {
@@ -347,9 +355,7 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
     dedup_key = env.ctx.client_id + "#" + std::to_string(env.ctx.sequence);
   reply_sink sink = [self, route = in.route, corr = env.correlation_id,
                      dedup_key](wire::envelope reply) {
-    if (!dedup_key.empty())
-      finish_attempt(self, dedup_key, reply);  // answers this and every retry
-    else
+    if (dedup_key.empty() || !finish_attempt(self, dedup_key, reply))
       send_back(self, route, corr, std::move(reply));
   };
   if (env.kind != static_cast<uint8_t>(wire::kind::request))
@@ -365,8 +371,6 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
   const auto deadline = steady_deadline(env.ctx);
   if (deadline <= clock::now())
     return sink(error_envelope(msg::errc::timeout, "the request's deadline has passed"));
-  if (!dedup_key.empty() && !first_attempt(self, dedup_key, in.route, env.correlation_id))
-    return;
   auto target = st.deps.dir->resolve(env.destination);
   if (!target) {
     auto roles = st.deps.dir->local_roles();
@@ -376,6 +380,9 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
                                                         : " is not hosted on node ") +
                                  st.deps.node));
   }
+  // Only work actually started is remembered: a refused request may be retried.
+  if (!dedup_key.empty() && !first_attempt(self, dedup_key, in.route, env.correlation_id))
+    return;
   entry->second.serve(self, target, env, deadline, std::move(sink));
 }
 

@@ -72,15 +72,25 @@ void print_failure(const state_layout& s, const std::string& node, const std::st
     std::cerr << "  | " << line << "\n";
 }
 
-int stop_all(const state_layout& s, const cluster_spec& c) {
-  for (auto& n : c.nodes) {
-    if (auto pid = running_pid(s.pid_file(n.name))) {
-      const bool killed = stop_process(*pid, stop_grace);
-      std::cout << "stopped " << n.name << " (pid " << *pid << (killed ? ", killed" : "") << ")\n";
-    }
-    std::filesystem::remove(s.pid_file(n.name));
+void stop_node(const state_layout& s, const std::string& name) {
+  if (auto pid = running_pid(s.pid_file(name))) {
+    const bool killed = stop_process(*pid, stop_grace);
+    std::cout << "stopped " << name << " (pid " << *pid << (killed ? ", killed" : "") << ")\n";
   }
+  std::filesystem::remove(s.pid_file(name));
+}
+
+int stop_all(const state_layout& s, const cluster_spec& c) {
+  for (auto& n : c.nodes)
+    stop_node(s, n.name);
   return 0;
+}
+
+/// A failed start stops what this run started and leaves the rest running.
+int abandon_start(const state_layout& s, const std::map<std::string, pid_t>& started) {
+  for (auto& [name, pid] : started)
+    stop_node(s, name);
+  return 1;
 }
 
 int cmd_up(const state_layout& s, const std::string& cluster_file, bool foreground) {
@@ -115,16 +125,14 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
         continue;
       if (auto code = reap_if_exited(pid)) {
         print_failure(s, name, "exited with code " + std::to_string(*code) + " while starting");
-        stop_all(s, c);
-        return 1;
+        return abandon_start(s, started);
       }
     }
     if (std::chrono::steady_clock::now() - t0 > start_timeout) {
       for (auto& name : waiting)
         print_failure(s, name, "did not become ready within " +
                                  std::to_string(start_timeout.count()) + " s");
-      stop_all(s, c);
-      return 1;
+      return abandon_start(s, started);
     }
     for (auto it = waiting.begin(); it != waiting.end();) {
       auto d = probe.describe(*it, 200ms);

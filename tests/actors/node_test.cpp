@@ -72,6 +72,18 @@ TEST_F(NodeTest, RetriedNonIdempotentRequestIsDoneOnce) {
   EXPECT_EQ(next->total, 10u);
 }
 
+TEST_F(NodeTest, RefusedNonIdempotentRequestIsAnsweredAndNotRemembered) {
+  start(test::node_config_for("srv", {"echo"}, dir.path()));
+  auto ctx = runtime::context_with_deadline(2s);
+  ctx.client_id = "retrying-client";
+  ctx.sequence = 1;
+  auto refused = runtime::call(*client, "nope@srv", msg::count_request{5}, 2s, ctx);
+  EXPECT_EQ(refused.error.code, msg::errc::not_found);
+  auto retried = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, ctx);
+  ASSERT_TRUE(retried) << retried.error.message;
+  EXPECT_EQ(retried->total, 5u);
+}
+
 TEST_F(NodeTest, NoticesArriveInOrderWithoutReplies) {
   start(test::node_config_for("srv", {"echo"}, dir.path()));
   auto proxy = client->dir().resolve("echo@srv");
