@@ -353,8 +353,14 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
   std::string dedup_key;
   if (env.ctx.sequence != 0)
     dedup_key = env.ctx.client_id + "#" + std::to_string(env.ctx.sequence);
-  reply_sink sink = [self, route = in.route, corr = env.correlation_id,
-                     dedup_key](wire::envelope reply) {
+  reply_sink sink = [self, route = in.route, corr = env.correlation_id, dedup_key,
+                     role = role, req_id = env.ctx.request_id, type = env.type](wire::envelope reply) {
+    if (reply.kind == static_cast<uint8_t>(wire::kind::error_reply)) {
+      msg::error err;
+      (void) wire::open_envelope(reply, err);
+      STRATUS_LOG(spdlog::level::info, role, req_id, "{} answered {}: {}", type,
+                  msg::to_string(err.code), err.message);
+    }
     if (dedup_key.empty() || !finish_attempt(self, dedup_key, reply))
       send_back(self, route, corr, std::move(reply));
   };

@@ -190,6 +190,10 @@ directory& node::dir() {
   return impl_->dir;
 }
 
+resources& node::shared() {
+  return impl_->shared;
+}
+
 transport& node::bus() {
   return *impl_->tp;
 }

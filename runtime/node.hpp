@@ -42,6 +42,8 @@ public:
 
   caf::actor_system& system();
   directory& dir();
+  /// What roles share with co-located roles (e.g. the conductor's "kv").
+  resources& shared();
   transport& bus();
   const node_config& config() const;
 

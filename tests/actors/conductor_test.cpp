@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "drivers/kv/kv_driver.hpp"
 #include "messages/storage.hpp"
 #include "runtime/call.hpp"
 #include "runtime/log.hpp"
@@ -112,4 +113,15 @@ TEST_F(ConductorTest, AcknowledgedWritesSurviveARestart) {
     ASSERT_TRUE(r) << "k" << i << ": " << r.error.message;
     EXPECT_EQ(r->record.value, b("v" + std::to_string(i)));
   }
+}
+
+TEST_F(ConductorTest, CoLocatedActorsReadThroughReadOnlyTransactions) {
+  ASSERT_TRUE(put("inst-9", "active"));
+  auto db = server->shared().get<kv::environment>("kv");
+  ASSERT_NE(db, nullptr);
+  kv::transaction txn(*db, kv::transaction::mode::read_only);
+  kv::table t(txn, "scratch");
+  auto stored = txn.get(t, "inst-9");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_NE(stored->find("active"), std::string_view::npos);  // after the 8-byte revision
 }
