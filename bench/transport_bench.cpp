@@ -3,6 +3,8 @@
 // The receiving side is always a separate process (this binary re-executed).
 //
 //   build/bin/transport_bench [--messages N] [--round-trips N]
+// Environment: STRATUS_BENCH_WORKERS, STRATUS_BENCH_SCHEDULER (sharing|stealing)
+// override the node defaults on both sides.
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -125,7 +127,10 @@ runtime::node_config config(const std::string& name, const std::string& bus) {
   cfg.name = name;
   cfg.bus = bus;
   cfg.state_dir = "/tmp/stratus-bench-" + std::to_string(::getpid());
-  cfg.workers = 2;
+  if (const char* w = std::getenv("STRATUS_BENCH_WORKERS"))  // default: the node default
+    cfg.workers = std::atoi(w);
+  if (const char* s = std::getenv("STRATUS_BENCH_SCHEDULER"))
+    cfg.scheduler = s;
   return cfg;
 }
 

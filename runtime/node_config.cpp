@@ -45,7 +45,7 @@ node_config parse_node_config(const std::string& text, const std::string& origin
   cfg.bus = get_or<std::string>(t, "node", "bus", "");
   cfg.state_dir = get_or<std::string>(t, "node", "state_dir", "var/" + cfg.name);
   cfg.log_level = get_or<std::string>(t, "node", "log_level", "info");
-  cfg.workers = static_cast<int>(get_or<int64_t>(t, "node", "workers", 2));
+  cfg.workers = static_cast<int>(get_or<int64_t>(t, "node", "workers", 1));
   cfg.scheduler = get_or<std::string>(t, "node", "scheduler", "sharing");
   if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing")
     fail("[node] scheduler must be \"sharing\" or \"stealing\"");

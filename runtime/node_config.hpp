@@ -8,7 +8,7 @@
 //   roles = ["conductor", "echo"]
 //   state_dir = "var/ctl-1"
 //   log_level = "info"
-//   workers = 2                        # CAF scheduler threads
+//   workers = 1                        # CAF scheduler threads
 //   scheduler = "sharing"              # or "stealing" (throughput over latency)
 //   curve_public_key = "…"             # optional: CURVE encryption (Z85)
 //   curve_secret_key = "…"
@@ -47,7 +47,7 @@ struct node_config {
   std::vector<peer_endpoint> peers;
   std::filesystem::path state_dir;
   std::string log_level = "info";
-  int workers = 2;
+  int workers = 1;  // one CAF worker: no cross-worker wake-ups on small machines
   std::string scheduler = "sharing";
   std::chrono::milliseconds heartbeat{1000};
   int liveness = 3;
