@@ -19,6 +19,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The context a client that retries would send: fixed client id and sequence.
+msg::context retry_context(uint64_t sequence) {
+  auto ctx = runtime::context_with_deadline(2s);
+  ctx.client_id = "retrying-client";
+  ctx.sequence = sequence;
+  return ctx;
+}
+
 class NodeTest : public test::server_and_client {
 protected:
   msg::describe_node_reply describe() {
@@ -58,28 +66,21 @@ TEST_F(NodeTest, UnknownRoleIsNotFound) {
 
 TEST_F(NodeTest, RetriedNonIdempotentRequestIsDoneOnce) {
   start(test::node_config_for("srv", {"echo"}, dir.path()));
-  auto ctx = runtime::context_with_deadline(2s);
-  ctx.client_id = "retrying-client";
-  ctx.sequence = 1;
-  auto first = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, ctx);
-  auto retry = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, ctx);
+  auto first = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, retry_context(1));
+  auto retry = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, retry_context(1));
   ASSERT_TRUE(first && retry);
   EXPECT_EQ(first->total, 5u);
   EXPECT_EQ(retry->total, 5u);  // answered from the cache, not added again
-  ctx.sequence = 2;
-  auto next = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, ctx);
+  auto next = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, retry_context(2));
   ASSERT_TRUE(next);
   EXPECT_EQ(next->total, 10u);
 }
 
 TEST_F(NodeTest, RefusedNonIdempotentRequestIsAnsweredAndNotRemembered) {
   start(test::node_config_for("srv", {"echo"}, dir.path()));
-  auto ctx = runtime::context_with_deadline(2s);
-  ctx.client_id = "retrying-client";
-  ctx.sequence = 1;
-  auto refused = runtime::call(*client, "nope@srv", msg::count_request{5}, 2s, ctx);
+  auto refused = runtime::call(*client, "nope@srv", msg::count_request{5}, 2s, retry_context(1));
   EXPECT_EQ(refused.error.code, msg::errc::not_found);
-  auto retried = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, ctx);
+  auto retried = runtime::call(*client, "echo@srv", msg::count_request{5}, 2s, retry_context(1));
   ASSERT_TRUE(retried) << retried.error.message;
   EXPECT_EQ(retried->total, 5u);
 }
