@@ -13,6 +13,8 @@ packages=(
   librestinio-dev libasio-dev libhttp-parser-dev
   # runtime tools used by the launcher and the tests
   iproute2 procps lmdb-utils
+  # interoperability checks against the reference implementations
+  python3 python3-cryptography
 )
 
 missing=()
