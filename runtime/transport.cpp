@@ -34,6 +34,9 @@ constexpr int max_frames_per_wakeup = 512;
 constexpr std::size_t max_commands_per_turn = 4096;
 constexpr int linger_ms = 200;
 constexpr int send_hwm = 100000;
+// A frame bigger than any envelope may be is refused by ZeroMQ itself (the
+// sender is disconnected) before it is ever buffered whole.
+const int64_t max_frame_size = static_cast<int64_t>(wire::limits{}.max_frame_bytes + header_size);
 // A peer that is not up is pinged this often, so that a starting or
 // returning peer is seen quickly rather than at the next heartbeat.
 constexpr std::chrono::milliseconds probe_interval{100};
@@ -129,6 +132,7 @@ struct transport::impl {
     s->set(zmq::sockopt::linger, linger_ms);
     s->set(zmq::sockopt::immediate, 1);  // never queue for a peer not connected
     s->set(zmq::sockopt::sndhwm, send_hwm);
+    s->set(zmq::sockopt::maxmsgsize, max_frame_size);
     s->set(zmq::sockopt::reconnect_ivl, 100);
     s->set(zmq::sockopt::reconnect_ivl_max, 1000);
     apply_curve_client(*s, ep);
@@ -383,6 +387,7 @@ void transport::start() {
     d.router->set(zmq::sockopt::linger, linger_ms);
     d.router->set(zmq::sockopt::router_handover, 1);  // a restarted peer takes its identity back
     d.router->set(zmq::sockopt::sndhwm, send_hwm);
+    d.router->set(zmq::sockopt::maxmsgsize, max_frame_size);
     if (!d.opts.curve_secret_key.empty()) {
       d.router->set(zmq::sockopt::curve_server, 1);
       d.router->set(zmq::sockopt::curve_secretkey, d.opts.curve_secret_key);

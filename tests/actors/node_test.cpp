@@ -223,6 +223,10 @@ TEST_F(NodeTest, GarbageFramesAndUnknownTypesDoNotHurtTheNode) {
   ASSERT_EQ(wire::decode({body.data(), body.size()}, answer).code, msg::errc::none);
   ASSERT_EQ(wire::open_envelope(answer, err).code, msg::errc::none);
   EXPECT_NE(err.message.find("needs a reader of version 9"), std::string::npos) << err.message;
+  // a frame over the size limit is refused by the socket itself
+  std::string huge(wire::limits{}.max_frame_bytes + 1024, 'x');
+  huge.replace(0, 4, frame({}));
+  raw.send(zmq::buffer(huge), zmq::send_flags::none);
   // and the node still serves everyone else
   auto r = runtime::call(*client, "echo@srv", msg::echo_request{"still here"}, 2s);
   ASSERT_TRUE(r);
