@@ -8,11 +8,13 @@
 #include <caf/all.hpp>
 
 #include "messages/type_ids.hpp"
-#include "messages/wire/payload.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log.hpp"
+#include "runtime/addressing.hpp"
+#include "runtime/forward_atom.hpp"
 #include "runtime/transport.hpp"
+#include "runtime/wire_registry.hpp"
 
 namespace stratus::runtime::detail {
 
@@ -45,7 +47,6 @@ using detail::inbound_reply;
 using detail::inbound_request;
 using detail::peer_event;
 using clock = std::chrono::steady_clock;
-using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 /// A request with no deadline in its context waits at most this long.
@@ -57,8 +58,6 @@ constexpr std::size_t dedup_capacity = 10000;
 
 /// Completes a request in flight with the reply envelope, or with `err`.
 using completion = std::function<void(const wire::envelope* reply, const msg::error& err)>;
-/// Sends a reply envelope back to the requester.
-using reply_sink = std::function<void(wire::envelope reply)>;
 
 struct pending_call {
   std::string peer;
@@ -102,56 +101,6 @@ clock::time_point steady_deadline(const msg::context& ctx) {
   return clock::now() + std::chrono::microseconds{ctx.deadline_unix_us - now_us};
 }
 
-// -- the registry of every wire message, built from the type-ID block -------
-
-struct wire_entry {
-  /// Decodes a request, asks `target`, and hands the answer to `sink`.
-  std::function<void(bridge_actor*, const caf::actor& target, const wire::envelope&,
-                     clock::time_point deadline, reply_sink)>
-    serve;
-  /// Decodes a notice and delivers it to `target`.
-  std::function<msg::error(const caf::actor& target, const wire::envelope&)> deliver;
-};
-
-template <msg::request_message T>
-void serve_request(bridge_actor* self, const caf::actor& target, const wire::envelope& env,
-                   clock::time_point deadline, reply_sink sink) {
-  using reply_type = typename T::reply_type;
-  T x;
-  if (auto err = wire::open_envelope(env, x); failed(err))
-    return sink(wire::make_envelope(wire::kind::error_reply, err));
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-  self->request(target, std::max(timeout, std::chrono::milliseconds{1}), env.ctx, std::move(x))
-    .then(
-      [sink](reply_type& r) { sink(wire::make_envelope(wire::kind::reply, r)); },
-      [sink](caf::error& e) {
-        sink(wire::make_envelope(wire::kind::error_reply, to_error(e)));
-      });
-}
-
-template <msg::notice_message T>
-msg::error deliver_notice(const caf::actor& target, const wire::envelope& env) {
-  T x;
-  if (auto err = wire::open_envelope(env, x); failed(err))
-    return err;
-  caf::anon_send(target, env.ctx, std::move(x));
-  return {};
-}
-
-const std::unordered_map<std::string, wire_entry>& wire_registry() {
-  static const auto registry = [] {
-    std::unordered_map<std::string, wire_entry> m;
-    msg::for_each_message_type([&]<class T>() {
-      if constexpr (msg::request_message<T>)
-        m[T::type_name].serve = serve_request<T>;
-      else if constexpr (msg::notice_message<T>)
-        m[T::type_name].deliver = deliver_notice<T>;
-    });
-    return m;
-  }();
-  return registry;
-}
-
 // -- outbound ----------------------------------------------------------------
 
 void schedule_sweep(bridge_actor* self) {
@@ -159,17 +108,6 @@ void schedule_sweep(bridge_actor* self) {
     self->state.sweep_scheduled = true;
     self->delayed_send(self, sweep_interval, sweep_atom::value);
   }
-}
-
-/// An envelope of kind `k` around `x`, addressed from `source` to `destination`.
-template <class T>
-wire::envelope addressed(wire::kind k, const T& x, const std::string& source,
-                         const std::string& destination, const msg::context& ctx) {
-  auto env = wire::make_envelope(k, x);
-  env.source = source;
-  env.destination = destination;
-  env.ctx = ctx;
-  return env;
 }
 
 /// Answers a caller with the remote reply, the remote error, or `err`.
@@ -217,28 +155,6 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
   schedule_sweep(self);
   st.deps.tp->send(node, wire::encode(env));
   return rp;
-}
-
-/// Encodes a notice and queues it to the transport (no actor hop).
-template <msg::notice_message T>
-void send_notice(transport& tp, const std::string& source, const std::string& dest,
-                 const std::string& node, const msg::context& ctx, const T& x) {
-  tp.send(node, wire::encode(addressed(wire::kind::notice, x, source, dest, ctx)));
-}
-
-/// If `m` is (context, notice), sends it and returns true.
-bool try_send_notice(transport& tp, const std::string& source, const std::string& dest,
-                     const std::string& node, const caf::message& m) {
-  bool sent = false;
-  msg::for_each_message_type([&]<class T>() {
-    if constexpr (msg::notice_message<T>) {
-      if (!sent && m.match_elements<msg::context, T>()) {
-        send_notice(tp, source, dest, node, m.get_as<msg::context>(0), m.get_as<T>(1));
-        sent = true;
-      }
-    }
-  });
-  return sent;
 }
 
 /// A handler that never matches (for types that are not requests).
@@ -371,8 +287,8 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
                                "this is node " + st.deps.node + ", not " + node));
   if (role == "mmi")
     return serve_management(self, in, sink);
-  auto entry = wire_registry().find(env.type);
-  if (entry == wire_registry().end() || !entry->second.serve)
+  auto entry = find_wire_entry(env.type);
+  if (entry == nullptr || !entry->serve)
     return sink(error_envelope(msg::errc::invalid, "unknown message type " + env.type));
   const auto deadline = steady_deadline(env.ctx);
   if (deadline <= clock::now())
@@ -389,7 +305,7 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
   // Only work actually started is remembered: a refused request may be retried.
   if (!dedup_key.empty() && !first_attempt(self, dedup_key, in.route, env.correlation_id))
     return;
-  entry->second.serve(self, target, env, deadline, std::move(sink));
+  entry->serve(self, target, env, deadline, std::move(sink));
 }
 
 caf::behavior bridge(bridge_actor* self, bridge_deps deps) {
@@ -415,34 +331,10 @@ caf::behavior bridge(bridge_actor* self, bridge_deps deps) {
                                                        caf::id_block::stratus::begin>{}));
 }
 
-// -- the proxy for a remote role ----------------------------------------------
-
-caf::behavior remote_proxy(caf::event_based_actor* self, caf::actor bridge_handle,
-                           transport* tp, std::string source, std::string role,
-                           std::string node) {
-  auto destination = role + "@" + node;
-  self->set_default_handler(
-    [=](caf::scheduled_actor* me, caf::message_view& x) -> caf::result<caf::message> {
-      auto content = x.move_content_to_message();
-      if (try_send_notice(*tp, source, destination, node, content))
-        return caf::message{};
-      auto msg = caf::message::concat(caf::make_message(forward_atom::value, destination),
-                                      std::move(content));
-      return static_cast<caf::event_based_actor*>(me)->delegate(bridge_handle, std::move(msg));
-    });
-  return {[] {}};  // everything goes through the default handler
-}
-
 } // namespace
 
 caf::actor spawn_bridge(caf::actor_system& sys, bridge_deps deps) {
   return sys.spawn(bridge, std::move(deps));
-}
-
-caf::actor spawn_remote_proxy(caf::actor_system& sys, caf::actor bridge_handle, transport& tp,
-                              std::string source, std::string role, std::string node) {
-  return sys.spawn(remote_proxy, std::move(bridge_handle), &tp, std::move(source),
-                   std::move(role), std::move(node));
 }
 
 void bridge_inbound_request(const caf::actor& bridge_handle, directory& dir,
@@ -455,13 +347,13 @@ void bridge_inbound_request(const caf::actor& bridge_handle, directory& dir,
   }
   if (in.env.kind == static_cast<uint8_t>(wire::kind::notice)) {
     // One-way: delivered straight from the transport thread, no bridge hop.
-    auto entry = wire_registry().find(in.env.type);
+    auto entry = find_wire_entry(in.env.type);
     auto target = dir.split(in.env.destination).second == dir.local_node()
                     ? dir.resolve(in.env.destination)
                     : caf::actor{};
-    if (entry == wire_registry().end() || !entry->second.deliver || !target)
+    if (entry == nullptr || !entry->deliver || !target)
       return;  // nobody to tell
-    if (auto err = entry->second.deliver(target, in.env); failed(err))
+    if (auto err = entry->deliver(target, in.env); failed(err))
       LOG_WARN("transport", "dropped a notice for {}: {}", in.env.destination, err.message);
     return;
   }
