@@ -120,7 +120,10 @@ void node::start() {
 
   transport_options topts{d.cfg.name,      d.cfg.bus,
                           d.cfg.heartbeat, d.cfg.liveness,
-                          d.cfg.curve_public_key, d.cfg.curve_secret_key};
+                          d.cfg.curve_public_key, d.cfg.curve_secret_key, d.cfg.curve_clients};
+  for (auto& p : d.cfg.peers)  // every peer may connect to us
+    if (!p.curve_public_key.empty())
+      topts.curve_allowed_clients.push_back(p.curve_public_key);
   transport::handlers h;
   h.on_request = [&d](const std::string& route, std::string_view body) {
     bridge_inbound_request(d.bridge, d.dir, route, body);

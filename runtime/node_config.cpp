@@ -51,6 +51,10 @@ node_config parse_node_config(const std::string& text, const std::string& origin
     fail("[node] scheduler must be \"sharing\" or \"stealing\"");
   cfg.curve_public_key = get_or<std::string>(t, "node", "curve_public_key", "");
   cfg.curve_secret_key = get_or<std::string>(t, "node", "curve_secret_key", "");
+  if (auto keys = t["node"]["curve_clients"].as_array())
+    for (auto& k : *keys)
+      if (auto key = k.value<std::string>())
+        cfg.curve_clients.push_back(*key);
   if (auto roles = t["node"]["roles"].as_array()) {
     for (auto& r : *roles) {
       auto name = r.value<std::string>();

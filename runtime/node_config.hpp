@@ -12,6 +12,7 @@
 //   scheduler = "sharing"              # or "stealing" (throughput over latency)
 //   curve_public_key = "…"             # optional: CURVE encryption (Z85)
 //   curve_secret_key = "…"
+//   curve_clients = ["…"]              # client keys allowed besides the peers'
 //   [transport]
 //   heartbeat_ms = 1000
 //   liveness = 3
@@ -54,6 +55,7 @@ struct node_config {
   supervisor_options supervision;
   std::string curve_public_key;
   std::string curve_secret_key;
+  std::vector<std::string> curve_clients;  // with the peers' keys: who may connect
 };
 
 struct config_error : std::runtime_error {

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "messages/wire/envelope.hpp"
 #include "runtime/random_id.hpp"
@@ -86,6 +88,7 @@ struct transport::impl {
   handlers h;
   zmq::context_t ctx{1};
   std::unique_ptr<zmq::socket_t> router;
+  std::unique_ptr<zmq::socket_t> zap;  // CURVE client authentication (ZeroMQ RFC 27)
   std::string routing_id;
   std::string bound;
 
@@ -261,6 +264,29 @@ struct transport::impl {
     }
   }
 
+  /// Answers one ZAP request: 200 for a listed client key, 400 otherwise.
+  void answer_zap() {
+    std::vector<zmq::message_t> request;
+    if (!zmq::recv_multipart(*zap, std::back_inserter(request), zmq::recv_flags::dontwait))
+      return;
+    if (request.size() < 6)
+      return;
+    bool allowed = false;
+    if (request.size() >= 7 && request[5].to_string() == "CURVE" && request[6].size() == 32) {
+      char key[41] = {};
+      zmq_z85_encode(key, static_cast<const uint8_t*>(request[6].data()), 32);
+      for (auto& k : opts.curve_allowed_clients)
+        allowed = allowed || k == key;
+    }
+    const std::string status = allowed ? "200" : "400";
+    std::array<zmq::const_buffer, 6> reply{zmq::str_buffer("1.0"), zmq::buffer(request[1].data(), request[1].size()),
+                                           zmq::buffer(status), zmq::str_buffer(""),
+                                           zmq::str_buffer(""), zmq::str_buffer("")};
+    zmq::send_multipart(*zap, reply);
+    if (!allowed)
+      ++dropped;
+  }
+
   void mark_alive(const std::string& name, peer& p) {
     p.last_seen_ms = now_ms();
     if (!p.up.exchange(true) && h.on_peer_state)
@@ -324,6 +350,8 @@ struct transport::impl {
       items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
       if (router)
         items.push_back({router->handle(), 0, ZMQ_POLLIN, 0});
+      if (zap)
+        items.push_back({zap->handle(), 0, ZMQ_POLLIN, 0});
       for (auto& [name, p] : ps)
         items.push_back({p->dealer->handle(), 0,
                          static_cast<short>(ZMQ_POLLIN |
@@ -347,6 +375,8 @@ struct transport::impl {
         drain_queue();
       if (router && (items[i++].revents & ZMQ_POLLIN))
         read_router();
+      if (zap && (items[i++].revents & ZMQ_POLLIN))
+        answer_zap();
       for (auto& [name, p] : ps)
         if (items[i++].revents & ZMQ_POLLIN)
           read_dealer(name, *p, *p->dealer);
@@ -389,6 +419,11 @@ void transport::start() {
     d.router->set(zmq::sockopt::sndhwm, send_hwm);
     d.router->set(zmq::sockopt::maxmsgsize, max_frame_size);
     if (!d.opts.curve_secret_key.empty()) {
+      // The ZAP handler must exist before a CURVE server socket binds.
+      d.zap = std::make_unique<zmq::socket_t>(d.ctx, zmq::socket_type::rep);
+      d.zap->set(zmq::sockopt::linger, 0);
+      d.zap->bind("inproc://zeromq.zap.01");
+      d.router->set(zmq::sockopt::zap_domain, "stratus");
       d.router->set(zmq::sockopt::curve_server, 1);
       d.router->set(zmq::sockopt::curve_secretkey, d.opts.curve_secret_key);
     }
@@ -420,6 +455,7 @@ void transport::stop() {
     }
   }
   d.router.reset();
+  d.zap.reset();
   d.ctx.close();
 }
 

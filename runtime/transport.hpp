@@ -24,6 +24,8 @@ struct transport_options {
   int liveness = 3;                 // missed heartbeats before a peer is down
   std::string curve_public_key;     // Z85; empty = no encryption
   std::string curve_secret_key;
+  /// With CURVE on: the only client public keys (Z85) the ROUTER accepts.
+  std::vector<std::string> curve_allowed_clients;
 };
 
 struct peer_endpoint {

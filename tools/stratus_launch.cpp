@@ -51,6 +51,8 @@ cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_f
     return load_cluster(s.cluster_file());
   else
     c = all_in_one();
+  if (c.curve && c.operator_secret_key.empty())
+    std::tie(c.operator_public_key, c.operator_secret_key) = runtime::make_curve_keypair();
   std::set<int> taken;
   for (auto& n : c.nodes) {
     if (n.port != 0 && !port_is_free(n.host, n.port))

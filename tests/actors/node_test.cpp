@@ -155,24 +155,35 @@ TEST_F(NodeTest, PastTheIntensityLimitTheNodeExitsNonZero) {
 
 TEST_F(NodeTest, CurveEncryptedNodesTalkAndStrangersCannot) {
   auto [server_public, server_secret] = runtime::make_curve_keypair();
+  auto [trusted_public, trusted_secret] = runtime::make_curve_keypair();
   auto cfg = test::node_config_for("srv", {"echo"}, dir.path());
   cfg.curve_public_key = server_public;
   cfg.curve_secret_key = server_secret;
+  cfg.curve_clients = {trusted_public};
   server = test::start_node(cfg, roles);
 
-  auto trusted_cfg = test::node_config_for("trusted", {}, {});
-  std::tie(trusted_cfg.curve_public_key, trusted_cfg.curve_secret_key) = runtime::make_curve_keypair();
-  trusted_cfg.peers.push_back({"srv", server->bus().bound_endpoint(), server_public});
-  auto trusted = test::start_node(trusted_cfg, roles);
+  auto client_of_server = [&](const std::string& name, const std::string& public_key,
+                              const std::string& secret_key, const std::string& server_key) {
+    auto c = test::node_config_for(name, {}, {});
+    c.curve_public_key = public_key;
+    c.curve_secret_key = secret_key;
+    c.peers.push_back({"srv", server->bus().bound_endpoint(), server_key});
+    return test::start_node(c, roles);
+  };
+
+  auto trusted = client_of_server("trusted", trusted_public, trusted_secret, server_public);
   ASSERT_TRUE(trusted->wait_for_peer("srv", 5s));
   auto r = runtime::call(*trusted, "echo@srv", msg::echo_request{"secret"}, 2s);
   ASSERT_TRUE(r) << r.error.message;
   EXPECT_EQ(r->text, "secret");
 
-  // A node that does not know the server's key never completes the handshake.
-  auto stranger_cfg = test::node_config_for("stranger", {}, {});
-  stranger_cfg.peers.push_back({"srv", server->bus().bound_endpoint(), {}});
-  auto stranger = test::start_node(stranger_cfg, roles);
+  // Knowing the server's key is not enough: the client key must be listed.
+  auto [impostor_public, impostor_secret] = runtime::make_curve_keypair();
+  auto impostor = client_of_server("impostor", impostor_public, impostor_secret, server_public);
+  EXPECT_FALSE(impostor->wait_for_peer("srv", 1s));
+
+  // Without the server's key there is no handshake at all.
+  auto stranger = client_of_server("stranger", "", "", "");
   EXPECT_FALSE(stranger->wait_for_peer("srv", 1s));
   EXPECT_EQ(runtime::call(*stranger, "echo@srv", msg::echo_request{"x"}, 1s).error.code,
             msg::errc::unavailable);

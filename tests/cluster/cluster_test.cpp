@@ -12,6 +12,7 @@
 #include "messages/cluster.hpp"
 #include "messages/storage.hpp"
 #include "runtime/log.hpp"
+#include "runtime/transport.hpp"
 #include "tests/support/launcher.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -143,6 +144,31 @@ TEST_F(ClusterTest, KilledNodeIsSeenDownAndRejoinsAfterRestart) {
     10s))
     << "ctl-1 never saw cmp-2 come back";
   EXPECT_EQ(state_of(status_json(state()), "cmp-2"), "up");
+}
+
+TEST_F(ClusterTest, CurveClusterServesItsOperatorOnly) {
+  up(R"(
+[cluster]
+heartbeat_ms = 200
+curve = true
+[[node]]
+name = "ctl-1"
+roles = ["echo"]
+[[node]]
+name = "cmp-1"
+roles = ["echo"]
+)");
+  auto nodes = test::inspect(state(), "nodes --json");  // the operator key is accepted
+  ASSERT_EQ(nodes.code, 0) << nodes.output;
+  for (auto& n : nlohmann::json::parse(nodes.output))
+    for (auto& p : n["peers"])  // and the nodes accept each other
+      EXPECT_TRUE(p["up"].get<bool>()) << n["node"] << " sees " << p.dump();
+
+  auto spec = tools::load_state({state()});  // knows every node's public key, but ...
+  std::tie(spec.operator_public_key, spec.operator_secret_key) =
+    runtime::make_curve_keypair();  // ... holds a key of its own, not the operator's
+  tools::cluster_probe outsider{spec};
+  EXPECT_FALSE(outsider.client().wait_for_peer("ctl-1", 1s));  // ... is never let in
 }
 
 TEST_F(ClusterTest, BusyPortIsAClearError) {

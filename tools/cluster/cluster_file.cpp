@@ -58,6 +58,8 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
   c.heartbeat_ms = static_cast<int>(t["cluster"]["heartbeat_ms"].value_or(int64_t{1000}));
   c.liveness = static_cast<int>(t["cluster"]["liveness"].value_or(int64_t{3}));
   c.curve = t["cluster"]["curve"].value_or(false);
+  c.operator_public_key = t["cluster"]["operator_public_key"].value_or(std::string{});
+  c.operator_secret_key = t["cluster"]["operator_secret_key"].value_or(std::string{});
   auto nodes = t["node"].as_array();
   if (!nodes || nodes->empty())
     throw std::runtime_error(file.string() + ": no [[node]] entries");
@@ -85,9 +87,13 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
 
 void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
   toml::table t;
-  t.insert("cluster", toml::table{{"heartbeat_ms", c.heartbeat_ms},
-                                  {"liveness", c.liveness},
-                                  {"curve", c.curve}});
+  toml::table cluster{{"heartbeat_ms", c.heartbeat_ms}, {"liveness", c.liveness},
+                      {"curve", c.curve}};
+  if (!c.operator_public_key.empty()) {
+    cluster.insert("operator_public_key", c.operator_public_key);
+    cluster.insert("operator_secret_key", c.operator_secret_key);
+  }
+  t.insert("cluster", std::move(cluster));
   toml::array nodes;
   for (auto& n : c.nodes) {
     toml::table e{{"name", n.name}, {"roles", string_array(n.roles)}, {"host", n.host},
@@ -112,6 +118,7 @@ void write_node_config(const cluster_spec& c, const node_spec& n,
   if (!n.curve_secret_key.empty()) {
     node.insert("curve_public_key", n.curve_public_key);
     node.insert("curve_secret_key", n.curve_secret_key);
+    node.insert("curve_clients", string_array({c.operator_public_key}));
   }
   toml::table t;
   t.insert("node", std::move(node));

@@ -35,6 +35,10 @@ struct cluster_spec {
   int heartbeat_ms = 1000;
   int liveness = 3;
   bool curve = false;
+  // With CURVE: the key pair of the operator's tools (launcher, inspector),
+  // which every node accepts as a client besides its peers.
+  std::string operator_public_key;
+  std::string operator_secret_key;
   std::vector<node_spec> nodes;
 
   const node_spec* find(const std::string& name) const;

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "runtime/transport.hpp"
 
 namespace stratus::tools {
 
@@ -12,8 +11,8 @@ cluster_probe::cluster_probe(const cluster_spec& c) {
   cfg.workers = 1;
   cfg.heartbeat = std::chrono::milliseconds{c.heartbeat_ms};
   cfg.liveness = c.liveness;
-  if (c.curve)
-    std::tie(cfg.curve_public_key, cfg.curve_secret_key) = runtime::make_curve_keypair();
+  cfg.curve_public_key = c.operator_public_key;  // empty unless the cluster uses CURVE
+  cfg.curve_secret_key = c.operator_secret_key;
   for (auto& n : c.nodes)
     cfg.peers.push_back({n.name, n.bus(), n.curve_public_key});
   node_ = std::make_unique<runtime::node>(cfg, no_roles_);
