@@ -11,6 +11,18 @@
 using namespace stratus;
 using mode = kv::transaction::mode;
 
+namespace {
+
+/// What a fresh read-only transaction sees under `key` in table "things".
+std::optional<std::string> read_back(kv::environment& env, std::string_view key) {
+  kv::transaction txn(env, mode::read_only);
+  kv::table t(txn, "things");
+  auto v = txn.get(t, key);
+  return v ? std::optional<std::string>{std::string{*v}} : std::nullopt;
+}
+
+} // namespace
+
 TEST(Kv, CommittedWritesAreReadBackAfterReopen) {
   test::temp_dir dir;
   {
@@ -22,11 +34,9 @@ TEST(Kv, CommittedWritesAreReadBackAfterReopen) {
     txn.commit();
   }
   kv::environment env(dir.path());
-  kv::transaction txn(env, mode::read_only);
-  kv::table t(txn, "things");
-  EXPECT_EQ(txn.get(t, "a"), "1");
-  EXPECT_EQ(txn.get(t, "b")->size(), 2u);
-  EXPECT_FALSE(txn.get(t, "c").has_value());
+  EXPECT_EQ(read_back(env, "a"), "1");
+  EXPECT_EQ(read_back(env, "b")->size(), 2u);
+  EXPECT_FALSE(read_back(env, "c").has_value());
 }
 
 TEST(Kv, UncommittedTransactionAbortsAtScopeExit) {
@@ -42,9 +52,7 @@ TEST(Kv, UncommittedTransactionAbortsAtScopeExit) {
     kv::table t(txn, "things");
     txn.put(t, "lost", "x");
   }
-  kv::transaction txn(env, mode::read_only);
-  kv::table t(txn, "things");
-  EXPECT_FALSE(txn.get(t, "lost").has_value());
+  EXPECT_FALSE(read_back(env, "lost").has_value());
 }
 
 TEST(Kv, CursorWalksKeysInOrderFromASeek) {
