@@ -2,6 +2,8 @@
 
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/echo/echo_actor.hpp"
+#include "actors/gateway/gateway_actor.hpp"
+#include "actors/identity/identity_actor.hpp"
 
 namespace stratus::actors {
 
@@ -9,6 +11,8 @@ runtime::role_registry all_roles() {
   runtime::role_registry r;
   r.add("conductor", spawn_conductor);
   r.add("echo", spawn_echo);
+  r.add("gateway", spawn_gateway);
+  r.add("identity", spawn_identity);
   return r;
 }
 

@@ -15,8 +15,10 @@ struct auth {
   std::string user_id;
   std::string project_id;
   std::string domain_id;
-  std::vector<std::string> roles;
-  STRATUS_FIELDS(user_id, project_id, domain_id, roles)
+  std::vector<std::string> roles;  // role names
+  std::string user_domain_id;
+  std::string system_scope;        // "all" when the token is system-scoped
+  STRATUS_FIELDS(user_id, project_id, domain_id, roles, user_domain_id, system_scope)
 };
 
 /// Travels with every request, locally next to the message and remotely in

@@ -91,3 +91,36 @@ struct list_records_request {
 };
 
 } // namespace stratus::msg
+
+namespace stratus::msg {
+
+/// One change inside write_records_request: a put, or an erase.
+struct record_write {
+  static constexpr const char* type_name = "storage.record_write";
+  std::string table;
+  std::string key;
+  bytes value;
+  uint64_t expected_revision = 0;  // 0 = any; otherwise conflict unless equal
+  bool create_only = false;        // conflict if the key exists
+  bool erase = false;              // delete the key instead of writing `value`
+  STRATUS_FIELDS(table, key, value, expected_revision, create_only, erase)
+};
+
+struct write_records_reply {
+  STRATUS_MESSAGE("storage.write_records_reply", 1, 1) // 1: initial
+  std::vector<uint64_t> revisions;  // per write; 0 for an erase
+  STRATUS_FIELDS(revisions)
+};
+
+/// Several writes applied all together or not at all (a record and its
+/// index entries, say). Every precondition is checked before any write is
+/// applied; the writes must name distinct keys.
+struct write_records_request {
+  STRATUS_MESSAGE("storage.write_records_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = write_records_reply;
+  std::vector<record_write> writes;
+  STRATUS_FIELDS(writes)
+};
+
+} // namespace stratus::msg

@@ -5,9 +5,11 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/api.hpp"
 #include "messages/cluster.hpp"
 #include "messages/context.hpp"
 #include "messages/error.hpp"
+#include "messages/identity.hpp"
 #include "messages/storage.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
@@ -41,6 +43,23 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::delete_record_reply))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::list_records_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::list_records_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::record_write))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::write_records_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::write_records_reply))
+
+  // -- API operations (gateway -> roles)
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::named_value))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_call_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_call_reply))
+
+  // -- identity
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::token_info))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::validate_token_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::validate_token_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocation_event))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::watch_revocations_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocations_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocation_notice))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

@@ -5,8 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -64,7 +68,71 @@ cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_f
     if (c.curve && n.curve_secret_key.empty())
       std::tie(n.curve_public_key, n.curve_secret_key) = runtime::make_curve_keypair();
   }
+  while (c.api_port == 0 || taken.count(c.api_port) != 0)
+    c.api_port = pick_free_port(c.api_host);
   return c;
+}
+
+/// The first node hosting `role`, or nullptr.
+const node_spec* host_of(const cluster_spec& c, const std::string& role) {
+  for (auto& n : c.nodes)
+    for (auto& r : n.roles)
+      if (r == role)
+        return &n;
+  return nullptr;
+}
+
+/// Writes `text` to `file` readable by its owner only.
+void write_private(const std::filesystem::path& file, const std::string& text) {
+  std::filesystem::create_directories(file.parent_path());
+  const mode_t old = ::umask(077);
+  std::ofstream out(file, std::ios::trunc);
+  ::umask(old);
+  out << text;
+  if (!out)
+    throw std::runtime_error("cannot write " + file.string());
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read |
+                                       std::filesystem::perms::owner_write);
+}
+
+/// The admin password: $STRATUS_ADMIN_PASSWORD, else the recorded one, else
+/// a new random one; kept in the state dir, mode 0600.
+std::string admin_password(const state_layout& s) {
+  std::string password;
+  if (const char* given = std::getenv("STRATUS_ADMIN_PASSWORD"); given && *given)
+    password = given;
+  else if (std::ifstream in(s.admin_password()); in)
+    std::getline(in, password);
+  if (password.empty()) {
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    std::random_device rd;
+    for (int i = 0; i < 24; ++i)
+      password += alphabet[rd() % (sizeof alphabet - 1)];
+  }
+  write_private(s.admin_password(), password + "\n");
+  return password;
+}
+
+/// The environment the openstack CLI needs, as keystone-manage users know it.
+void write_openrc(const state_layout& s, const cluster_spec& c, const std::string& password) {
+  const auto identity = c.role_settings.count("identity") ? c.role_settings.at("identity")
+                                                          : std::map<std::string, std::string>{};
+  auto setting = [&identity](const char* key, const char* fallback) {
+    auto it = identity.find(key);
+    return it == identity.end() ? std::string{fallback} : it->second;
+  };
+  write_private(s.openrc(),
+                "# Source this file to use the openstack CLI against this cluster.\n"
+                "export OS_AUTH_URL=" + c.api_url() + "/identity/v3\n"
+                "export OS_USERNAME=" + setting("admin_user", "admin") + "\n"
+                "export OS_PASSWORD='" + password + "'\n"
+                "export OS_PROJECT_NAME=" + setting("admin_project", "admin") + "\n"
+                "export OS_USER_DOMAIN_NAME=Default\n"
+                "export OS_PROJECT_DOMAIN_NAME=Default\n"
+                "export OS_IDENTITY_API_VERSION=3\n"
+                "export OS_REGION_NAME=" + setting("region", "RegionOne") + "\n"
+                "export OS_AUTH_TYPE=password\n"
+                "export OS_INTERFACE=public\n");
 }
 
 void print_failure(const state_layout& s, const std::string& node, const std::string& what) {
@@ -98,6 +166,16 @@ int abandon_start(const state_layout& s, const std::map<std::string, pid_t>& sta
 int cmd_up(const state_layout& s, const std::string& cluster_file, bool foreground) {
   auto c = prepare_cluster(s, cluster_file);
   save_cluster(c, s.cluster_file());
+  const node_spec* gateway = host_of(c, "gateway");
+  const bool has_api = gateway != nullptr;
+  std::string password;
+  if (host_of(c, "identity")) {
+    password = admin_password(s);
+    c.admin_password_file = s.admin_password();
+  }
+  if (gateway && !running_pid(s.pid_file(gateway->name)) && !port_is_free(c.api_host, c.api_port))
+    throw std::runtime_error("port " + std::to_string(c.api_port) + " on " + c.api_host +
+                             " for the API gateway is already in use");
   const auto binary = node_binary();
   const auto t0 = std::chrono::steady_clock::now();
 
@@ -155,6 +233,12 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
   }
   std::cout << "cluster up: " << c.nodes.size() << " node(s), state in " << s.root.string()
             << "\n";
+  if (has_api)
+    std::cout << "OpenStack APIs at " << c.api_url() << "\n";
+  if (!password.empty()) {
+    write_openrc(s, c, password);
+    std::cout << "credentials: source " << s.openrc().string() << "\n";
+  }
   if (!foreground)
     return 0;
 

@@ -35,7 +35,13 @@ struct pending_delete {
   caf::typed_response_promise<msg::delete_record_reply> promise;
 };
 
-using pending_write = std::variant<pending_put, pending_delete>;
+struct pending_batch {
+  using reply_type = msg::write_records_reply;
+  msg::write_records_request req;
+  caf::typed_response_promise<msg::write_records_reply> promise;
+};
+
+using pending_write = std::variant<pending_put, pending_delete, pending_batch>;
 
 class conductor_actor : public runtime::role_actor {
 public:
@@ -49,6 +55,15 @@ public:
       },
       [this](const msg::context&, msg::delete_record_request& req) {
         return accept_write<pending_delete>(req);
+      },
+      [this](const msg::context&, msg::write_records_request& req)
+        -> caf::result<msg::write_records_reply> {
+        for (auto& w : req.writes)
+          if (auto err = check_table(w.table))
+            return err;
+        auto rp = make_response_promise<msg::write_records_reply>();
+        add_to_batch(pending_batch{std::move(req), rp});
+        return rp;
       },
       [this](const msg::context&, const msg::get_record_request& req)
         -> caf::result<msg::get_record_reply> {
@@ -175,6 +190,33 @@ private:
     return msg::delete_record_reply{txn.erase(t, r.key)};
   }
 
+  /// Checks every precondition first, then applies every write: all or nothing.
+  caf::expected<msg::write_records_reply> apply(kv::transaction& txn,
+                                                const msg::write_records_request& r) {
+    std::vector<uint64_t> current(r.writes.size());
+    for (std::size_t i = 0; i < r.writes.size(); ++i) {
+      auto& w = r.writes[i];
+      auto old = txn.get(table_of(w.table), w.key);
+      current[i] = old ? stored_revision(*old) : 0;
+      if (w.create_only && old)
+        return runtime::make_error(msg::errc::conflict, "record " + w.key + " already exists");
+      if (w.expected_revision != 0 && w.expected_revision != current[i])
+        return runtime::make_error(msg::errc::conflict, "record " + w.key + " changed meanwhile");
+    }
+    msg::write_records_reply out;
+    for (std::size_t i = 0; i < r.writes.size(); ++i) {
+      auto& w = r.writes[i];
+      if (w.erase) {
+        txn.erase(table_of(w.table), w.key);
+        out.revisions.push_back(0);
+      } else {
+        txn.put(table_of(w.table), w.key, encode_stored(current[i] + 1, w.value));
+        out.revisions.push_back(current[i] + 1);
+      }
+    }
+    return out;
+  }
+
   void flush() {
     flush_scheduled_ = false;
     const std::size_t n = std::min(batch_.size(), max_batch);
@@ -187,7 +229,8 @@ private:
     }
     // Replies wait until the commit is durable; a failed commit fails them all.
     std::vector<std::variant<caf::expected<msg::put_record_reply>,
-                             caf::expected<msg::delete_record_reply>>>
+                             caf::expected<msg::delete_record_reply>,
+                             caf::expected<msg::write_records_reply>>>
       results;
     results.reserve(writes.size());
     try {

@@ -7,13 +7,14 @@
 namespace stratus::actors::schema {
 
 const std::vector<std::string>& tables() {
-  static const std::vector<std::string> names{"scratch"};
+  static const std::vector<std::string> names{"scratch", "identity"};
   return names;
 }
 
 const std::vector<migration>& migrations() {
   static const std::vector<migration> steps{
     {0, [](kv::transaction& txn) { kv::table(txn, "scratch", true); }},
+    {1, [](kv::transaction& txn) { kv::table(txn, "identity", true); }},
   };
   return steps;
 }

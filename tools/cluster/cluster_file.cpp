@@ -40,7 +40,7 @@ cluster_spec all_in_one() {
     n.roles = std::move(roles);
     c.nodes.push_back(std::move(n));
   };
-  add("ctl-1", {"conductor", "echo"});
+  add("ctl-1", {"conductor", "identity", "gateway", "echo"});
   add("cmp-1", {"echo"});
   add("cmp-2", {"echo"});
   return c;
@@ -60,6 +60,24 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
   c.curve = t["cluster"]["curve"].value_or(false);
   c.operator_public_key = t["cluster"]["operator_public_key"].value_or(std::string{});
   c.operator_secret_key = t["cluster"]["operator_secret_key"].value_or(std::string{});
+  c.api_host = t["cluster"]["api_host"].value_or(std::string{"127.0.0.1"});
+  c.api_port = static_cast<int>(t["cluster"]["api_port"].value_or(int64_t{0}));
+  if (auto roles = t["roles"].as_table())
+    for (auto&& [role, settings] : *roles)
+      if (auto tbl = settings.as_table())
+        for (auto&& [key, value] : *tbl) {
+          std::string text;
+          if (value.is_boolean())
+            text = *value.value<bool>() ? "true" : "false";
+          else if (value.is_integer())
+            text = std::to_string(*value.value<int64_t>());
+          else if (value.is_string())
+            text = *value.value<std::string>();
+          else
+            throw std::runtime_error(file.string() + ": [roles." + std::string{role.str()} + "] " +
+                                     std::string{key.str()} + " must be a string, number or bool");
+          c.role_settings[std::string{role.str()}][std::string{key.str()}] = text;
+        }
   auto nodes = t["node"].as_array();
   if (!nodes || nodes->empty())
     throw std::runtime_error(file.string() + ": no [[node]] entries");
@@ -88,12 +106,22 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
 void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
   toml::table t;
   toml::table cluster{{"heartbeat_ms", c.heartbeat_ms}, {"liveness", c.liveness},
-                      {"curve", c.curve}};
+                      {"curve", c.curve}, {"api_host", c.api_host}, {"api_port", c.api_port}};
   if (!c.operator_public_key.empty()) {
     cluster.insert("operator_public_key", c.operator_public_key);
     cluster.insert("operator_secret_key", c.operator_secret_key);
   }
   t.insert("cluster", std::move(cluster));
+  if (!c.role_settings.empty()) {
+    toml::table roles;
+    for (auto& [role, settings] : c.role_settings) {
+      toml::table tbl;
+      for (auto& [k, v] : settings)
+        tbl.insert(k, v);
+      roles.insert(role, std::move(tbl));
+    }
+    t.insert("roles", std::move(roles));
+  }
   toml::array nodes;
   for (auto& n : c.nodes) {
     toml::table e{{"name", n.name}, {"roles", string_array(n.roles)}, {"host", n.host},
@@ -122,6 +150,24 @@ void write_node_config(const cluster_spec& c, const node_spec& n,
   }
   toml::table t;
   t.insert("node", std::move(node));
+  // Role settings: the cluster's, plus what the launcher knows of the API.
+  auto settings = c.role_settings;
+  settings["gateway"].emplace("listen", c.api_host + ":" + std::to_string(c.api_port));
+  settings["gateway"].emplace("public_url", c.api_url());
+  settings["identity"].emplace("public_url", c.api_url());
+  if (!c.admin_password_file.empty())
+    settings["identity"].emplace("admin_password_file", c.admin_password_file.string());
+  toml::table roles;
+  for (auto& role : n.roles) {
+    auto it = settings.find(role);
+    if (it == settings.end())
+      continue;
+    toml::table tbl;
+    for (auto& [k, v] : it->second)
+      tbl.insert(k, v);
+    roles.insert(role, std::move(tbl));
+  }
+  t.insert("roles", std::move(roles));
   t.insert("transport", toml::table{{"heartbeat_ms", c.heartbeat_ms}, {"liveness", c.liveness}});
   toml::array peers;
   for (auto& p : c.nodes) {

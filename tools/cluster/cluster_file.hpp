@@ -5,6 +5,10 @@
 //   heartbeat_ms = 1000
 //   liveness = 3
 //   curve = false             # true: every node gets a CURVE key pair
+//   api_host = "127.0.0.1"    # where the gateway listens for the OpenStack APIs
+//   api_port = 0              # 0 = any free port, chosen at the first `up`
+//   [roles.identity]          # settings for every node hosting the role
+//   password_cost = "12"
 //   [[node]]
 //   name = "ctl-1"
 //   roles = ["conductor", "echo"]
@@ -15,6 +19,7 @@
 // two compute nodes on loopback.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,12 +44,19 @@ struct cluster_spec {
   // which every node accepts as a client besides its peers.
   std::string operator_public_key;
   std::string operator_secret_key;
+  std::string api_host = "127.0.0.1";
+  int api_port = 0;
+  std::map<std::string, std::map<std::string, std::string>> role_settings;
   std::vector<node_spec> nodes;
+  // Not in the file: where the launcher keeps the admin password.
+  std::filesystem::path admin_password_file;
 
   const node_spec* find(const std::string& name) const;
+  /// The gateway's URL as clients reach it.
+  std::string api_url() const { return "http://" + api_host + ":" + std::to_string(api_port); }
 };
 
-/// One controller (conductor, echo) and two compute nodes (echo).
+/// One controller (conductor, identity, gateway, echo) and two compute nodes (echo).
 cluster_spec all_in_one();
 
 /// Reads a cluster file; throws std::runtime_error naming the problem.
@@ -66,6 +78,8 @@ struct state_layout {
   std::filesystem::path node_dir(const std::string& n) const { return root / "nodes" / n; }
   std::filesystem::path log_file(const std::string& n) const { return root / "logs" / (n + ".log"); }
   std::filesystem::path pid_file(const std::string& n) const { return root / "run" / (n + ".pid"); }
+  std::filesystem::path admin_password() const { return root / "admin-password"; }
+  std::filesystem::path openrc() const { return root / "openrc"; }
 };
 
 /// The cluster recorded in a state directory; throws if there is none.

@@ -1,0 +1,130 @@
+#include "actors/gateway/gateway_actor.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <caf/all.hpp>
+
+#include "actors/gateway/default_policy.hpp"
+#include "actors/gateway/http_server.hpp"
+#include "actors/gateway/request_pipeline.hpp"
+#include "messages/context.hpp"
+#include "messages/identity.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/log.hpp"
+#include "runtime/role_actor.hpp"
+
+namespace stratus::actors {
+namespace {
+
+using namespace stratus::gateway;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+
+/// How often the gateway renews its revocation subscription (and so
+/// re-subscribes after an identity restart).
+constexpr auto watch_interval = std::chrono::seconds(5);
+constexpr auto watch_timeout = std::chrono::seconds(5);
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+policy load_policy(const runtime::role_env& env) {
+  policy p;
+  add_default_rules(p);
+  const auto file = env.setting("policy_file", "");
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in)
+      throw std::runtime_error("cannot read policy file " + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    p.load_json(text.str());
+  }
+  return p;
+}
+
+http_server_options listen_options(const runtime::role_env& env) {
+  http_server_options o;
+  const auto listen = env.setting("listen", "127.0.0.1:5000");
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    throw std::runtime_error("gateway listen must be address:port, not " + listen);
+  o.address = listen.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+  o.threads = std::stoul(env.setting("http_threads", "1"));
+  return o;
+}
+
+class gateway_actor : public runtime::role_actor {
+public:
+  gateway_actor(caf::actor_config& cfg, runtime::role_env env)
+    : role_actor(cfg, std::move(env)),
+      tokens_(std::stoll(this->env().setting("token_cache_seconds", "300")), 100000) {
+    identity_ = this->env().setting("identity", "identity@" + this->env().node);
+  }
+
+  caf::behavior make_behavior() override {
+    gateway_settings s;
+    s.public_url = env().setting("public_url", "");
+    s.max_body_bytes = std::stoull(env().setting("max_body_bytes", "114688"));
+    s.call_timeout = std::chrono::milliseconds(std::stoll(env().setting("call_timeout_ms", "60000")));
+    s.role_addresses["identity"] = identity_;
+    for (const char* role : {"image-api", "compute-api", "network-server", "placement"})
+      s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);
+    pipeline_ = std::make_unique<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
+                                                   tokens_);
+    server_ = std::make_unique<http_server>(
+      listen_options(env()),
+      [p = pipeline_.get()](http_request&& req, http_responder respond) {
+        p->handle(std::move(req), std::move(respond));
+      });
+    env().shared->put("gateway.port", std::make_shared<uint16_t>(server_->port()));
+    LOG_INFO(env().role, "serving the OpenStack APIs on port {}", server_->port());
+    send(this, watch_atom::value);
+    return {
+      [this](const msg::context&, const msg::revocation_notice& n) {
+        tokens_.revoke(n.event, unix_now());
+      },
+      [this](watch_atom) { watch_revocations(); },
+    };
+  }
+
+  void on_exit() override {
+    server_.reset();  // stops the HTTP threads before what they use goes away
+    pipeline_.reset();
+    role_actor::on_exit();
+  }
+
+private:
+  void watch_revocations() {
+    delayed_send(this, watch_interval, watch_atom::value);
+    auto identity = env().dir->resolve(identity_);
+    if (!identity)
+      return;
+    request(identity, watch_timeout, msg::context{},
+            msg::watch_revocations_request{"gateway@" + env().node})
+      .then(
+        [this](msg::revocations_reply& reply) {
+          const auto now = unix_now();
+          for (auto& e : reply.events)
+            tokens_.revoke(e, now);
+        },
+        [](caf::error&) { /* identity not up yet: the next round retries */ });
+  }
+
+  token_cache tokens_;
+  std::string identity_;
+  std::unique_ptr<request_pipeline> pipeline_;
+  std::unique_ptr<http_server> server_;
+};
+
+} // namespace
+
+caf::actor spawn_gateway(caf::event_based_actor* supervisor, const runtime::role_env& env) {
+  return supervisor->spawn<gateway_actor, caf::linked>(env);
+}
+
+} // namespace stratus::actors

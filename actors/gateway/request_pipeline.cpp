@@ -1,0 +1,213 @@
+#include "actors/gateway/request_pipeline.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "messages/api.hpp"
+#include "messages/context.hpp"
+#include "messages/identity.hpp"
+#include "runtime/call.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/random_id.hpp"
+
+namespace stratus::gateway {
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+bool takes_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+/// "application/json", with or without parameters (charset).
+bool is_json(const std::string* content_type) {
+  if (!content_type)
+    return false;
+  auto type = content_type->substr(0, content_type->find(';'));
+  while (!type.empty() && type.back() == ' ')
+    type.pop_back();
+  return type == "application/json" || (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+msg::auth caller_of(const msg::token_info& t) {
+  msg::auth a;
+  a.user_id = t.user_id;
+  a.project_id = t.project_id;
+  a.domain_id = t.domain_id;
+  a.roles = t.roles;
+  a.user_domain_id = t.user_domain_id;
+  a.system_scope = t.system_scope;
+  return a;
+}
+
+} // namespace
+
+struct request_pipeline::call {
+  http_responder respond;
+  const api_surface* api = nullptr;
+  const route* matched = nullptr;
+  msg::context ctx;
+  msg::api_call_request req;
+  std::string token;
+
+  void answer(http_response r) const {
+    r.headers.push_back({"x-openstack-request-id", ctx.request_id});
+    respond(std::move(r));
+  }
+};
+
+request_pipeline::request_pipeline(caf::actor_system& system, runtime::directory& dir,
+                                   gateway_settings settings, policy rules, token_cache& tokens)
+  : system_(system),
+    dir_(dir),
+    settings_(std::move(settings)),
+    rules_(std::move(rules)),
+    tokens_(tokens),
+    apis_(all_apis()) {}
+
+std::string request_pipeline::address_of(const std::string& role) const {
+  auto it = settings_.role_addresses.find(role);
+  return it != settings_.role_addresses.end() ? it->second : role;
+}
+
+void request_pipeline::fail(const call& c, uint16_t status, const std::string& message) const {
+  c.answer(error_response(c.api ? c.api->errors : error_style::keystone, status, message,
+                          c.ctx.request_id));
+}
+
+void request_pipeline::handle(http_request&& http, http_responder respond) const {
+  auto c = std::make_shared<call>();
+  c->respond = std::move(respond);
+  c->ctx = runtime::context_with_deadline(settings_.call_timeout);
+  c->ctx.request_id = runtime::new_request_id();
+  c->ctx.trace_id = c->ctx.request_id;
+
+  std::string base = settings_.public_url;
+  if (base.empty()) {
+    auto host = msg::find_value(http.headers, "host");
+    base = "http://" + (host ? *host : std::string{"localhost"});
+  }
+
+  // Which API: the first path segment.
+  std::string rest;
+  for (auto& api : apis_) {
+    const auto& prefix = api.routes.prefix;
+    if (http.path.starts_with(prefix) &&
+        (http.path.size() == prefix.size() || http.path[prefix.size()] == '/')) {
+      c->api = &api;
+      rest = http.path.substr(prefix.size());
+      break;
+    }
+  }
+  if (!c->api)
+    return fail(*c, 404, "The resource could not be found.");
+  if (http.method == "GET" || http.method == "HEAD")
+    if (auto doc = version_document(*c->api, rest, base))
+      return c->answer(std::move(*doc));
+
+  auto m = match_route(c->api->routes, http.method, rest);
+  if (!m.matched) {
+    if (m.allowed.empty())
+      return fail(*c, 404, "The resource could not be found.");
+    std::string allow;
+    for (auto& method : m.allowed)
+      allow += (allow.empty() ? "" : ", ") + method;
+    auto r = error_response(c->api->errors, 405,
+                            "The method " + http.method + " is not allowed for this resource.",
+                            c->ctx.request_id);
+    r.headers.push_back({"Allow", allow});
+    return c->answer(std::move(r));
+  }
+  c->matched = m.matched;
+  if (http.query_malformed)
+    return fail(*c, 400, "The query string is malformed.");
+  if (http.body.size() > settings_.max_body_bytes)
+    return fail(*c, 413, "Request is too large: " + std::to_string(http.body.size()) +
+                           " bytes, at most " + std::to_string(settings_.max_body_bytes) + ".");
+  if (takes_body(http.method) && !http.body.empty()) {
+    if (!is_json(msg::find_value(http.headers, "content-type")))
+      return fail(*c, c->api->errors == error_style::keystone ? 400 : 415, "Expecting to find application/json in Content-Type header.");
+    if (!nlohmann::json::accept(http.body))
+      return fail(*c, 400, "Malformed request body: it is not valid JSON.");
+  }
+
+  c->req.operation = m.matched->operation;
+  c->req.path = std::move(m.path);
+  c->req.query = std::move(http.query);
+  c->req.body = std::move(http.body);
+  c->req.base_url = base;
+  for (auto& h : http.headers)
+    if (h.name == "x-auth-token")
+      c->token = h.value;
+    else if (h.name != "host" && h.name != "connection" && h.name != "content-length")
+      c->req.headers.push_back(std::move(h));
+
+  if (!m.matched->needs_token)
+    return send(std::move(c));
+  if (c->token.empty())
+    return fail(*c, 401, "The request you have made requires authentication.");
+  if (auto cached = tokens_.find(c->token, unix_now())) {
+    c->ctx.caller = caller_of(*cached);
+    return authorize_and_send(std::move(c));
+  }
+  // Not cached: the identity role decides, then the request goes on.
+  auto identity = dir_.resolve(address_of("identity"));
+  if (!identity)
+    return fail(*c, 503, "The identity service is not available.");
+  system_.spawn([this, c, identity](caf::event_based_actor* self) {
+    self->request(identity, settings_.call_timeout, c->ctx, msg::validate_token_request{c->token})
+      .then(
+        [this, c](msg::validate_token_reply& reply) {
+          tokens_.put(c->token, reply.token, unix_now());
+          c->ctx.caller = caller_of(reply.token);
+          authorize_and_send(c);
+        },
+        [this, c](caf::error& e) {
+          auto err = runtime::to_error(e);
+          if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
+            fail(*c, 401, "The request you have made requires authentication.");
+          else
+            fail(*c, status_of(err.code), err.message);
+        });
+  });
+}
+
+void request_pipeline::authorize_and_send(std::shared_ptr<call> c) const {
+  policy_target target;
+  for (auto& p : c->req.path)
+    target[p.name] = p.value;
+  if (!rules_.allows(c->req.operation, c->ctx.caller, target))
+    return fail(*c, 403, "You are not authorized to perform the requested action: " +
+                           c->req.operation + ".");
+  send(std::move(c));
+}
+
+void request_pipeline::send(std::shared_ptr<call> c) const {
+  auto target = dir_.resolve(address_of(c->api->routes.role));
+  if (!target)
+    return fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
+  system_.spawn([this, c, target](caf::event_based_actor* self) {
+    self->request(target, settings_.call_timeout, c->ctx, c->req)
+      .then(
+        [c](msg::api_call_reply& reply) {
+          http_response r;
+          r.status = reply.status;
+          r.body = std::move(reply.body);
+          r.headers = std::move(reply.headers);
+          if (r.body.empty())
+            r.content_type.clear();
+          c->answer(std::move(r));
+        },
+        [this, c](caf::error& e) {
+          auto err = runtime::to_error(e);
+          fail(*c, status_of(err.code), err.message);
+        });
+  });
+}
+
+} // namespace stratus::gateway

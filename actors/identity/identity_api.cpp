@@ -1,0 +1,86 @@
+#include "actors/identity/identity_api.hpp"
+
+#include <algorithm>
+
+#include <openssl/rand.h>
+
+namespace stratus::identity {
+
+api_result api_error(msg::errc code, std::string message) {
+  api_result r;
+  r.error = msg::error{code, std::move(message)};
+  return r;
+}
+
+api_result api_json(uint16_t status, const json& body) {
+  api_result r;
+  r.reply.status = status;
+  r.reply.body = body.dump();
+  return r;
+}
+
+api_result api_no_content() {
+  api_result r;
+  r.reply.status = 204;
+  return r;
+}
+
+std::string new_id() {
+  unsigned char raw[16];
+  RAND_bytes(raw, sizeof raw);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string api_call::path(const std::string& name) const {
+  auto v = msg::find_value(req.path, name);
+  return v ? *v : std::string{};
+}
+
+const std::string* api_call::query(const std::string& name) const {
+  return msg::find_value(req.query, name);
+}
+
+const std::string* api_call::header(const std::string& name) const {
+  return msg::find_value(req.headers, name);
+}
+
+bool api_call::caller_is_admin() const {
+  auto& roles = ctx.caller.roles;
+  return std::find(roles.begin(), roles.end(), "admin") != roles.end();
+}
+
+identity_api::identity_api(identity_store& store, token_service& tokens,
+                           identity_settings settings)
+  : store_(store), tokens_(tokens), settings_(settings) {
+  add_resource_operations();
+  add_assignment_operations();
+  add_auth_operations();
+}
+
+api_result identity_api::handle(const msg::context& ctx, const msg::api_call_request& req,
+                                int64_t now) {
+  auto op = operations_.find(req.operation);
+  if (op == operations_.end())
+    return api_error(msg::errc::not_found, "the identity service has no operation " +
+                                             req.operation);
+  api_call call{ctx, req, nullptr, req.base_url + "/identity/v3", now};
+  if (!req.body.empty()) {
+    call.body = json::parse(req.body, nullptr, false);
+    if (call.body.is_discarded())
+      return api_error(msg::errc::invalid, "The request body is not valid JSON.");
+  }
+  try {
+    return op->second(call);
+  } catch (const json::exception& e) {
+    // A well-formed body of the wrong shape (a number where a string goes).
+    return api_error(msg::errc::invalid, std::string{"Invalid input: "} + e.what());
+  }
+}
+
+} // namespace stratus::identity

@@ -1,0 +1,99 @@
+#pragma once
+// The Keystone v3 operations the gateway routes to the identity role
+// ("identity:create_project", …), written as plain functions of the store:
+// each answers at once, or asks for records to be written first, or asks
+// for a password to be hashed or checked (slow, so done by a worker) and
+// continues with the outcome. The identity actor carries these out.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/identity/identity_store.hpp"
+#include "actors/identity/token_service.hpp"
+#include "messages/api.hpp"
+#include "messages/context.hpp"
+#include "messages/error.hpp"
+#include "messages/identity.hpp"
+
+namespace stratus::identity {
+
+struct api_result;
+
+/// A password to hash (verify = false) or to check against `hash`.
+struct kdf_job {
+  bool verify = false;
+  std::string password;
+  std::string hash;
+  /// Continues with the outcome: whether it matched, and the new hash.
+  std::function<api_result(bool matched, const std::string& new_hash)> then;
+};
+
+struct api_result {
+  msg::api_call_reply reply;
+  std::optional<msg::error> error;             // instead of the reply
+  std::vector<store_change> changes;           // written before the reply goes out
+  std::vector<msg::revocation_event> revoked;  // stored with the changes, then pushed
+  std::shared_ptr<kdf_job> kdf;                // run first, then use its result
+};
+
+/// An error reply; the gateway renders it in Keystone's format.
+api_result api_error(msg::errc code, std::string message);
+/// A reply with a JSON body.
+api_result api_json(uint16_t status, const json& body);
+/// 204 No Content.
+api_result api_no_content();
+
+struct identity_settings {
+  int64_t token_ttl_seconds = 24 * 3600;
+  int password_cost = 12;
+};
+
+/// One call: what the operation works on.
+struct api_call {
+  const msg::context& ctx;
+  const msg::api_call_request& req;
+  json body;             // parsed request body (null when empty)
+  std::string base;      // ".../identity/v3", for links
+  int64_t now = 0;       // Unix seconds
+
+  /// A path parameter ("" if absent).
+  std::string path(const std::string& name) const;
+  /// A query parameter, if given.
+  const std::string* query(const std::string& name) const;
+  /// A request header (lower-case name), if given.
+  const std::string* header(const std::string& name) const;
+  bool caller_is_admin() const;
+};
+
+using api_operation = std::function<api_result(api_call&)>;
+
+class identity_api {
+public:
+  identity_api(identity_store& store, token_service& tokens, identity_settings settings);
+
+  /// Runs operation `req.operation`; not_found if this role has no such operation.
+  api_result handle(const msg::context& ctx, const msg::api_call_request& req, int64_t now);
+
+  identity_store& store() { return store_; }
+  token_service& tokens() { return tokens_; }
+  const identity_settings& settings() const { return settings_; }
+
+private:
+  void add_resource_operations();
+  void add_assignment_operations();
+  void add_auth_operations();
+
+  identity_store& store_;
+  token_service& tokens_;
+  identity_settings settings_;
+  std::map<std::string, api_operation> operations_;
+};
+
+/// A fresh id as Keystone makes them: 32 lower-case hex digits.
+std::string new_id();
+
+} // namespace stratus::identity

@@ -1,0 +1,106 @@
+#include "actors/identity/identity_store.hpp"
+
+namespace stratus::identity {
+namespace {
+
+const char* target_name(target_type t) {
+  switch (t) {
+    case target_type::project: return "Project";
+    case target_type::domain: return "Domain";
+    case target_type::system: return "System";
+  }
+  return "";
+}
+
+} // namespace
+
+std::string assignment_id(const std::string& type, const std::string& actor,
+                          const std::string& target, const std::string& role) {
+  return type + ":" + actor + ":" + target + ":" + role;
+}
+
+const json* identity_store::find(const std::string& kind, const std::string& id) const {
+  auto k = kinds_.find(kind);
+  if (k == kinds_.end())
+    return nullptr;
+  auto it = k->second.find(id);
+  return it == k->second.end() ? nullptr : &it->second;
+}
+
+const std::map<std::string, json>& identity_store::all(const std::string& kind) const {
+  static const std::map<std::string, json> none;
+  auto k = kinds_.find(kind);
+  return k == kinds_.end() ? none : k->second;
+}
+
+store_change identity_store::apply(const store_change& c) {
+  ++generation_;
+  auto& records = kinds_[c.kind];
+  store_change undo{c.kind, c.id, std::nullopt};
+  if (auto it = records.find(c.id); it != records.end())
+    undo.value = it->second;
+  if (c.value)
+    records[c.id] = *c.value;
+  else
+    records.erase(c.id);
+  return undo;
+}
+
+const json* identity_store::find_by(const std::string& kind, const std::string& attr,
+                                    const std::string& value, const std::string* domain_id) const {
+  for (auto& [id, r] : all(kind)) {
+    auto a = r.find(attr);
+    if (a == r.end() || !a->is_string() || a->get_ref<const std::string&>() != value)
+      continue;
+    if (domain_id && r.value("domain_id", std::string{}) != *domain_id)
+      continue;
+    return &r;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> identity_store::groups_of(const std::string& user_id) const {
+  std::vector<std::string> out;
+  for (auto& [id, m] : all("membership"))
+    if (m.value("user_id", std::string{}) == user_id)
+      out.push_back(m.value("group_id", std::string{}));
+  return out;
+}
+
+std::set<std::string> identity_store::effective_roles(const std::string& user_id, target_type type,
+                                                      const std::string& target_id) const {
+  std::set<std::string> roles;
+  const auto& assignments = all("assignment");
+  auto collect = [&](const std::string& actor_type, const std::string& actor) {
+    const std::string prefix =
+      assignment_id(actor_type + target_name(type), actor, target_id, "");
+    for (auto it = assignments.lower_bound(prefix);
+         it != assignments.end() && it->first.starts_with(prefix); ++it)
+      roles.insert(it->second.value("role_id", std::string{}));
+  };
+  collect("User", user_id);
+  for (auto& g : groups_of(user_id))
+    collect("Group", g);
+  return with_implied(std::move(roles));
+}
+
+std::set<std::string> identity_store::with_implied(std::set<std::string> roles) const {
+  const auto& implications = all("implied_role");
+  if (implications.empty())
+    return roles;
+  std::vector<std::string> todo(roles.begin(), roles.end());
+  while (!todo.empty()) {
+    const std::string prior = todo.back();
+    todo.pop_back();
+    const std::string prefix = prior + ":";
+    for (auto it = implications.lower_bound(prefix);
+         it != implications.end() && it->first.starts_with(prefix); ++it) {
+      auto implied = it->second.value("implied_role_id", std::string{});
+      if (roles.insert(implied).second)
+        todo.push_back(implied);
+    }
+  }
+  return roles;
+}
+
+} // namespace stratus::identity

@@ -1,0 +1,380 @@
+// Create, list, show, update and delete of the plain Keystone v3 resources:
+// domains, projects, users, groups, roles, regions, services, endpoints,
+// credentials and policies (https://docs.openstack.org/api-ref/identity/v3/).
+// One description per kind drives all five operations; what differs between
+// kinds (parents, cascades, passwords) is spelt out below it.
+
+#include <algorithm>
+
+#include "actors/identity/identity_api.hpp"
+
+namespace stratus::identity {
+namespace {
+
+enum class name_scope { none, global, domain };
+
+struct resource_kind {
+  std::string kind;        // also the JSON member name ("project")
+  std::string collection;  // "projects"
+  name_scope unique = name_scope::none;
+  bool client_chooses_id = false;
+  std::vector<std::string> required;
+  json defaults;
+  std::vector<std::string> filters;    // exact-match list filters
+  std::vector<std::string> immutable;  // refused in updates
+};
+
+const std::vector<resource_kind>& resource_kinds() {
+  static const std::vector<resource_kind> kinds{
+    {"domain", "domains", name_scope::global, false, {"name"},
+     {{"enabled", true}, {"description", ""}, {"tags", json::array()}, {"options", json::object()}},
+     {"name", "enabled"}, {}},
+    {"project", "projects", name_scope::domain, false, {"name"},
+     {{"enabled", true}, {"description", ""}, {"is_domain", false}, {"tags", json::array()},
+      {"options", json::object()}},
+     {"name", "enabled", "domain_id", "parent_id", "is_domain"}, {"domain_id", "is_domain"}},
+    {"user", "users", name_scope::domain, false, {"name"},
+     {{"enabled", true}, {"options", json::object()}, {"password_expires_at", nullptr}},
+     {"name", "enabled", "domain_id"}, {"domain_id"}},
+    {"group", "groups", name_scope::domain, false, {"name"}, {{"description", ""}},
+     {"name", "domain_id"}, {"domain_id"}},
+    {"role", "roles", name_scope::global, false, {"name"},
+     {{"domain_id", nullptr}, {"description", ""}, {"options", json::object()}},
+     {"name", "domain_id"}, {"domain_id"}},
+    {"region", "regions", name_scope::none, true, {},
+     {{"description", ""}, {"parent_region_id", nullptr}}, {"parent_region_id"}, {}},
+    {"service", "services", name_scope::none, false, {"type"},
+     {{"enabled", true}, {"name", ""}, {"description", ""}}, {"type", "name"}, {}},
+    {"endpoint", "endpoints", name_scope::none, false, {"url", "interface", "service_id"},
+     {{"enabled", true}, {"region_id", nullptr}}, {"interface", "service_id", "region_id"}, {}},
+    {"credential", "credentials", name_scope::none, false, {"user_id", "type", "blob"},
+     {{"project_id", nullptr}}, {"user_id", "type"}, {}},
+    {"policy", "policies", name_scope::none, false, {"blob", "type"}, json::object(), {"type"},
+     {}},
+  };
+  return kinds;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+/// The record as clients see it: no private attributes, with its links.
+json render(const resource_kind& k, const json& record, const std::string& base) {
+  json out = json::object();
+  for (auto& [key, value] : record.items())
+    if (!key.starts_with("_"))
+      out[key] = value;
+  out["links"] = {{"self", base + "/" + k.collection + "/" + str(record, "id")}};
+  if (k.kind == "endpoint")
+    out["region"] = record.value("region_id", json(nullptr));  // the pre-v3.2 name
+  return out;
+}
+
+/// A query value compared with an attribute: booleans as Keystone parses
+/// them ("true", "1", "yes"), everything else as text.
+bool filter_matches(const json& value, const std::string& wanted) {
+  if (value.is_boolean()) {
+    std::string w = wanted;
+    std::transform(w.begin(), w.end(), w.begin(), [](unsigned char c) { return std::tolower(c); });
+    const bool truthy = w == "true" || w == "1" || w == "yes" || w == "on";
+    return value.get<bool>() == truthy;
+  }
+  if (value.is_string())
+    return value.get<std::string>() == wanted;
+  if (value.is_null())
+    return wanted.empty() || wanted == "null" || wanted == "None";
+  return value.dump() == wanted;
+}
+
+/// Every record that depends on kind/id and goes with it.
+std::vector<store_change> cascade(const identity_store& s, const std::string& kind,
+                                  const std::string& id) {
+  std::vector<store_change> out;
+  auto erase = [&out](const std::string& k, const std::string& i) {
+    out.push_back({k, i, std::nullopt});
+  };
+  for (auto& [aid, a] : s.all("assignment"))
+    if (str(a, "actor_id") == id || str(a, "target_id") == id || str(a, "role_id") == id)
+      erase("assignment", aid);
+  for (auto& [mid, m] : s.all("membership"))
+    if (str(m, "user_id") == id || str(m, "group_id") == id)
+      erase("membership", mid);
+  for (auto& [iid, i] : s.all("implied_role"))
+    if (str(i, "prior_role_id") == id || str(i, "implied_role_id") == id)
+      erase("implied_role", iid);
+  if (kind == "service")
+    for (auto& [eid, e] : s.all("endpoint"))
+      if (str(e, "service_id") == id)
+        erase("endpoint", eid);
+  if (kind == "user") {
+    for (auto& [cid, c] : s.all("credential"))
+      if (str(c, "user_id") == id)
+        erase("credential", cid);
+    for (auto& [cid, c] : s.all("application_credential"))
+      if (str(c, "user_id") == id)
+        erase("application_credential", cid);
+  }
+  if (kind == "domain")
+    for (const char* owned : {"project", "user", "group"})
+      for (auto& [oid, o] : s.all(owned))
+        if (str(o, "domain_id") == id) {
+          erase(owned, oid);
+          auto more = cascade(s, owned, oid);
+          out.insert(out.end(), more.begin(), more.end());
+        }
+  return out;
+}
+
+msg::revocation_event revoke_all_of(const std::string& attr, const std::string& id,
+                                    int64_t now, int64_t ttl) {
+  msg::revocation_event e;
+  (attr == "user_id" ? e.user_id : e.project_id) = id;
+  e.issued_before = now;
+  e.expires_at = now + ttl;
+  return e;
+}
+
+class resource_operations {
+public:
+  resource_operations(identity_api& api, const resource_kind& kind) : api_(api), k_(kind) {}
+
+  api_result list(api_call& c) const {
+    json items = json::array();
+    for (auto& [id, r] : api_.store().all(k_.kind)) {
+      bool keep = true;
+      for (auto& f : k_.filters)
+        if (auto wanted = c.query(f)) {
+          auto v = r.find(f);
+          keep = keep && v != r.end() && filter_matches(*v, *wanted);
+        }
+      if (keep)
+        items.push_back(render(k_, r, c.base));
+    }
+    return api_json(200, {{k_.collection, std::move(items)},
+                          {"links", {{"self", c.base + "/" + k_.collection},
+                                     {"previous", nullptr},
+                                     {"next", nullptr}}}});
+  }
+
+  api_result show(api_call& c) const {
+    auto r = api_.store().find(k_.kind, c.path(k_.kind + "_id"));
+    if (!r)
+      return not_found(c.path(k_.kind + "_id"));
+    return api_json(200, {{k_.kind, render(k_, *r, c.base)}});
+  }
+
+  api_result create(api_call& c) const {
+    auto body = c.body.find(k_.kind);
+    if (body == c.body.end() || !body->is_object())
+      return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
+    json record = k_.defaults;
+    for (auto& [key, value] : body->items())
+      if (!key.starts_with("_"))
+        record[key] = value;
+    if (!k_.client_chooses_id || str(record, "id").empty())
+      record["id"] = new_id();
+    if (api_.store().find(k_.kind, str(record, "id")))
+      return api_error(msg::errc::conflict, "Duplicate ID, " + str(record, "id") + ".");
+    for (auto& attr : k_.required)
+      if (str(record, attr.c_str()).empty())
+        return api_error(msg::errc::invalid,
+                         "Invalid input for field '" + attr + "': a non-empty string is required.");
+    std::optional<std::string> password;
+    if (auto pw = record.find("password"); pw != record.end()) {
+      if (!pw->is_null() && !pw->is_string())
+        return api_error(msg::errc::invalid, "Invalid input for field 'password'.");
+      if (pw->is_string())
+        password = pw->get<std::string>();
+      record.erase("password");
+    }
+    if (auto problem = complete(c, record))
+      return std::move(*problem);
+    auto finish = [this, record, base = c.base](const std::string& hash) mutable {
+      if (!hash.empty())
+        record["_password_hash"] = hash;
+      if (auto dup = duplicate(record, ""))
+        return std::move(*dup);
+      auto r = api_json(201, {{k_.kind, render(k_, record, base)}});
+      r.changes.push_back({k_.kind, str(record, "id"), record});
+      return r;
+    };
+    if (!password)
+      return finish("");
+    return hash_then(*password, std::move(finish));
+  }
+
+  api_result update(api_call& c) const {
+    const std::string id = c.path(k_.kind + "_id");
+    auto current = api_.store().find(k_.kind, id);
+    if (!current)
+      return not_found(id);
+    auto body = c.body.find(k_.kind);
+    if (body == c.body.end() || !body->is_object())
+      return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
+    json record = *current;
+    std::optional<std::string> password;
+    for (auto& [key, value] : body->items()) {
+      if (key.starts_with("_"))
+        continue;
+      if (key == "id" && value != record["id"])
+        return api_error(msg::errc::invalid, "Cannot change the ID of a " + k_.kind + ".");
+      if (std::find(k_.immutable.begin(), k_.immutable.end(), key) != k_.immutable.end() &&
+          value != record.value(key, json(nullptr)))
+        return api_error(msg::errc::invalid, "Cannot change " + key + " of a " + k_.kind + ".");
+      if (k_.kind == "user" && key == "password") {
+        if (!value.is_string())
+          return api_error(msg::errc::invalid, "Invalid input for field 'password'.");
+        password = value.get<std::string>();
+        continue;
+      }
+      record[key] = value;
+    }
+    for (auto& attr : k_.required)
+      if (str(record, attr.c_str()).empty())
+        return api_error(msg::errc::invalid, "Invalid input for field '" + attr + "'.");
+    const bool disabled = current->value("enabled", true) && !record.value("enabled", true);
+    auto finish = [this, record, disabled, now = c.now, base = c.base](
+                    const std::string& hash) mutable {
+      if (!hash.empty())
+        record["_password_hash"] = hash;
+      if (auto dup = duplicate(record, str(record, "id")))
+        return std::move(*dup);
+      auto r = api_json(200, {{k_.kind, render(k_, record, base)}});
+      r.changes.push_back({k_.kind, str(record, "id"), record});
+      // A disabled user or project, or a new password: its tokens stop working.
+      if ((disabled || !hash.empty()) && (k_.kind == "user" || k_.kind == "project"))
+        r.revoked.push_back(revoke_all_of(k_.kind + "_id", str(record, "id"), now,
+                                          api_.settings().token_ttl_seconds));
+      return r;
+    };
+    if (!password)
+      return finish("");
+    return hash_then(*password, std::move(finish));
+  }
+
+  api_result remove(api_call& c) const {
+    const std::string id = c.path(k_.kind + "_id");
+    auto current = api_.store().find(k_.kind, id);
+    if (!current)
+      return not_found(id);
+    if (k_.kind == "domain" && current->value("enabled", true))
+      return api_error(msg::errc::forbidden,
+                       "Cannot delete a domain that is enabled, please disable it first.");
+    if (k_.kind == "project")
+      for (auto& [pid, p] : api_.store().all("project"))
+        if (str(p, "parent_id") == id)
+          return api_error(msg::errc::forbidden, "Cannot delete the project " + id +
+                                                   " since it is not a leaf in the hierarchy.");
+    if (k_.kind == "region")
+      for (auto& [eid, e] : api_.store().all("endpoint"))
+        if (str(e, "region_id") == id)
+          return api_error(msg::errc::conflict, "Region " + id + " still has endpoints.");
+    auto r = api_no_content();
+    r.changes.push_back({k_.kind, id, std::nullopt});
+    auto more = cascade(api_.store(), k_.kind, id);
+    r.changes.insert(r.changes.end(), more.begin(), more.end());
+    if (k_.kind == "user" || k_.kind == "project")
+      r.revoked.push_back(
+        revoke_all_of(k_.kind + "_id", id, c.now, api_.settings().token_ttl_seconds));
+    return r;
+  }
+
+private:
+  api_result not_found(const std::string& id) const {
+    return api_error(msg::errc::not_found, "Could not find " + k_.kind + ": " + id + ".");
+  }
+
+  /// Fills in and checks the references a new record makes.
+  std::optional<api_result> complete(api_call& c, json& record) const {
+    auto& s = api_.store();
+    if (k_.unique == name_scope::domain) {
+      if (str(record, "domain_id").empty())
+        record["domain_id"] = c.ctx.caller.domain_id.empty() ? "default" : c.ctx.caller.domain_id;
+      if (!s.find("domain", str(record, "domain_id")))
+        return api_error(msg::errc::not_found,
+                         "Could not find domain: " + str(record, "domain_id") + ".");
+    }
+    if (k_.kind == "project") {
+      if (str(record, "parent_id").empty())
+        record["parent_id"] = record["domain_id"];
+      else if (auto parent = s.find("project", str(record, "parent_id")); !parent)
+        return api_error(msg::errc::not_found,
+                         "Could not find project: " + str(record, "parent_id") + ".");
+      else if (str(*parent, "domain_id") != str(record, "domain_id"))
+        return api_error(msg::errc::invalid, "A project's parent must be in its domain.");
+      if (!record["tags"].is_array())
+        return api_error(msg::errc::invalid, "Invalid input for field 'tags'.");
+    }
+    if (k_.kind == "endpoint") {
+      if (record.contains("region") && !record.contains("region_id"))
+        record["region_id"] = record["region"];
+      record.erase("region");
+      const auto interface = str(record, "interface");
+      if (interface != "public" && interface != "internal" && interface != "admin")
+        return api_error(msg::errc::invalid,
+                         "Invalid input for field 'interface': public, internal or admin.");
+      if (!s.find("service", str(record, "service_id")))
+        return api_error(msg::errc::invalid,
+                         "Could not find service: " + str(record, "service_id") + ".");
+      if (!record["region_id"].is_null() && !s.find("region", str(record, "region_id")))
+        return api_error(msg::errc::invalid,
+                         "Could not find region: " + str(record, "region_id") + ".");
+    }
+    if (k_.kind == "credential" && !s.find("user", str(record, "user_id")))
+      return api_error(msg::errc::invalid, "Could not find user: " + str(record, "user_id") + ".");
+    return std::nullopt;
+  }
+
+  /// A conflict if another record of the kind has the same name in scope.
+  std::optional<api_result> duplicate(const json& record, const std::string& self) const {
+    if (k_.unique == name_scope::none)
+      return std::nullopt;
+    const auto name = str(record, "name");
+    for (auto& [id, other] : api_.store().all(k_.kind)) {
+      if (id == self || str(other, "name") != name)
+        continue;
+      if (k_.unique == name_scope::domain && str(other, "domain_id") != str(record, "domain_id"))
+        continue;
+      if (k_.kind == "role" && other.value("domain_id", json(nullptr)) != record["domain_id"])
+        continue;
+      std::string where = k_.unique == name_scope::domain
+                            ? " at domain ID " + str(record, "domain_id")
+                            : std::string{};
+      return api_error(msg::errc::conflict, "Conflict occurred attempting to store " + k_.kind +
+                                              " - Duplicate entry found with name " + name +
+                                              where + ".");
+    }
+    return std::nullopt;
+  }
+
+  template <class F>
+  api_result hash_then(std::string password, F finish) const {
+    api_result r;
+    r.kdf = std::make_shared<kdf_job>();
+    r.kdf->password = std::move(password);
+    r.kdf->then = [finish = std::move(finish)](bool, const std::string& hash) mutable {
+      return finish(hash);
+    };
+    return r;
+  }
+
+  identity_api& api_;
+  const resource_kind& k_;
+};
+
+} // namespace
+
+void identity_api::add_resource_operations() {
+  for (auto& kind : resource_kinds()) {
+    auto ops = std::make_shared<resource_operations>(*this, kind);
+    operations_["identity:list_" + kind.collection] = [ops](api_call& c) { return ops->list(c); };
+    operations_["identity:get_" + kind.kind] = [ops](api_call& c) { return ops->show(c); };
+    operations_["identity:create_" + kind.kind] = [ops](api_call& c) { return ops->create(c); };
+    operations_["identity:update_" + kind.kind] = [ops](api_call& c) { return ops->update(c); };
+    operations_["identity:delete_" + kind.kind] = [ops](api_call& c) { return ops->remove(c); };
+  }
+}
+
+} // namespace stratus::identity
