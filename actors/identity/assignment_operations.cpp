@@ -71,8 +71,10 @@ json named_ref(const identity_store& s, const std::string& kind, const std::stri
   if (names)
     if (auto x = s.find(kind, id)) {
       r["name"] = str(*x, "name");
-      if (x->contains("domain_id") && !(*x)["domain_id"].is_null())
-        r["domain"] = {{"id", str(*x, "domain_id")}};
+      if (x->contains("domain_id") && !(*x)["domain_id"].is_null()) {
+        auto domain = s.find("domain", str(*x, "domain_id"));
+        r["domain"] = {{"id", str(*x, "domain_id")}, {"name", domain ? str(*domain, "name") : ""}};
+      }
     }
   return r;
 }

@@ -33,6 +33,7 @@ public:
                                         {"tags", json::array()}, {"options", json::object()}});
     const std::string user = ensure("user", b_.admin_user,
                                     {{"domain_id", "default"}, {"enabled", true},
+                                     {"default_project_id", project},
                                      {"options", json::object()},
                                      {"password_expires_at", nullptr},
                                      {"_password_hash", admin_hash}});
