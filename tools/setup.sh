@@ -10,11 +10,14 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev liblmdb-dev
   libvirt-dev libnl-route-3-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  librestinio-dev libasio-dev libhttp-parser-dev
+  librestinio-dev libasio-dev libhttp-parser-dev libcrypt-dev
   # runtime tools used by the launcher and the tests
   iproute2 procps lmdb-utils
-  # interoperability checks against the reference implementations
-  python3 python3-cryptography
+  # interoperability checks against the reference implementations, and the
+  # real OpenStack client the acceptance tests drive
+  python3 python3-cryptography python3-openstackclient
+  # HTTP load generator for the benchmarks
+  wrk
 )
 
 missing=()

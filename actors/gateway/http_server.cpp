@@ -68,6 +68,25 @@ std::string percent_decode(const std::string& text) {
   return out;
 }
 
+msg::named_values parse_query(const std::string& query) {
+  msg::named_values out;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string::npos)
+      amp = query.size();
+    std::string pair = query.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty())
+      continue;
+    std::replace(pair.begin(), pair.end(), '+', ' ');
+    const auto eq = pair.find('=');
+    out.push_back({percent_decode(pair.substr(0, eq)),
+                   eq == std::string::npos ? std::string{} : percent_decode(pair.substr(eq + 1))});
+  }
+  return out;
+}
+
 http_server::http_server(const http_server_options& options, http_handler handler)
   : impl_(std::make_unique<impl>()) {
   restinio::server_settings_t<restinio::default_traits_t> settings;
@@ -82,12 +101,7 @@ http_server::http_server(const http_server_options& options, http_handler handle
       http_request r;
       r.method = req->header().method().c_str();
       r.path = std::string(req->header().path());
-      try {
-        for (auto& [name, value] : restinio::parse_query(req->header().query()))
-          r.query.push_back({std::string(name), std::string(value)});
-      } catch (const std::exception&) {
-        r.query_malformed = true;
-      }
+      r.query = parse_query(std::string(req->header().query()));
       for (auto& field : req->header())
         r.headers.push_back({lower(field.name()), field.value()});
       r.body = req->body();

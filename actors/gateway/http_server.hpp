@@ -20,7 +20,6 @@ struct http_request {
   msg::named_values query;   // decoded, in order; names may repeat
   msg::named_values headers; // lower-case names
   std::string body;
-  bool query_malformed = false;
 };
 
 struct http_response {
@@ -58,6 +57,10 @@ private:
 
 /// The reason phrase of a status code ("Not Found"), "" if unknown.
 const char* status_reason(uint16_t status);
+
+/// A query string's parameters in order, decoded; a name without '=' has an
+/// empty value ("?nocatalog").
+msg::named_values parse_query(const std::string& query);
 
 /// `text` with %XX sequences decoded ('+' stays '+': paths, not forms).
 std::string percent_decode(const std::string& text);

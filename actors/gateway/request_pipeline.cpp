@@ -124,8 +124,6 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     return c->answer(std::move(r));
   }
   c->matched = m.matched;
-  if (http.query_malformed)
-    return fail(*c, 400, "The query string is malformed.");
   if (http.body.size() > settings_.max_body_bytes)
     return fail(*c, 413, "Request is too large: " + std::to_string(http.body.size()) +
                            " bytes, at most " + std::to_string(settings_.max_body_bytes) + ".");

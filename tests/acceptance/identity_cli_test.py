@@ -1,0 +1,105 @@
+"""Acceptance: the real `openstack` CLI (Debian's python3-openstackclient)
+against a cluster the launcher started, through the openrc it wrote."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from stratus_cluster import Cluster  # noqa: E402
+
+SKIP = 77  # ctest's SKIP_RETURN_CODE
+
+
+class IdentityCli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster({"identity": {"password_cost": "4"}}).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.__exit__(None, None, None)
+
+    def osc(self, *args, user=None, password=None, project=None, check=True):
+        env = dict(os.environ, **self.cluster.env)
+        if user:
+            env.update(OS_USERNAME=user, OS_PASSWORD=password, OS_PROJECT_NAME=project)
+        out = subprocess.run(["openstack", *args], capture_output=True, text=True, env=env, timeout=120)
+        if check and out.returncode != 0:
+            self.fail(f"openstack {' '.join(args)} failed ({out.returncode}):\n{out.stderr}")
+        return out
+
+    def osc_json(self, *args, **kw):
+        return json.loads(self.osc(*args, "-f", "json", **kw).stdout)
+
+    def test_1_admin_token_and_catalog(self):
+        token = self.osc_json("token", "issue")
+        self.assertTrue(token["id"].startswith("gAAAAA"))
+        self.assertTrue(token["project_id"])
+        types = {entry["Type"] for entry in self.osc_json("catalog", "list")}
+        self.assertEqual(types, {"identity", "image", "compute", "network", "placement"})
+
+    def test_2_projects_users_roles_and_tokens(self):
+        project = self.osc_json("project", "create", "--description", "acceptance", "accept-proj")
+        self.assertEqual(project["name"], "accept-proj")
+        names = {p["Name"] for p in self.osc_json("project", "list")}
+        self.assertIn("accept-proj", names)
+        shown = self.osc_json("project", "show", "accept-proj")
+        self.assertEqual(shown["id"], project["id"])
+        self.assertEqual(shown["description"], "acceptance")
+
+        user = self.osc_json("user", "create", "--project", "accept-proj", "--password", "pw-bob", "bob")
+        self.assertEqual(user["default_project_id"], project["id"])
+        self.osc("role", "add", "--user", "bob", "--project", "accept-proj", "member")
+        rows = self.osc_json("role", "assignment", "list", "--user", "bob", "--names")
+        self.assertEqual([(r["Role"], r["Project"]) for r in rows], [("member", "accept-proj@Default")])
+
+        bob = self.osc_json("token", "issue", user="bob", password="pw-bob", project="accept-proj")
+        self.assertEqual(bob["project_id"], project["id"])
+        self.assertEqual(bob["user_id"], user["id"])
+
+        # Isolation: bob, a member of accept-proj, sees only his project (the CLI falls
+        # back to his own projects when listing all is forbidden), and no user list.
+        as_bob = dict(user="bob", password="pw-bob", project="accept-proj")
+        denied = self.osc("project", "show", "admin", check=False, **as_bob)
+        self.assertNotEqual(denied.returncode, 0)
+        mine = self.osc_json("project", "list", **as_bob)
+        self.assertEqual([p["Name"] for p in mine], ["accept-proj"])
+        denied = self.osc("user", "list", check=False, **as_bob)
+        self.assertIn("403", denied.stderr)
+        denied = self.osc("project", "create", "bobs-own", user="bob", password="pw-bob",
+                          project="accept-proj", check=False)
+        self.assertIn("403", denied.stderr)
+
+        # A disabled user's tokens stop working, and it gets no new one.
+        r = self.cluster.request("GET", "/identity/v3/auth/projects", token=bob["id"])
+        self.assertEqual(r.status, 200, r)
+        self.osc("user", "set", "--disable", "bob")
+        r = self.cluster.request("GET", "/identity/v3/auth/projects", token=bob["id"])
+        self.assertEqual(r.status, 401, r)
+        failed = self.osc("token", "issue", user="bob", password="pw-bob", project="accept-proj",
+                          check=False)
+        self.assertNotEqual(failed.returncode, 0)
+        self.assertIn("401", failed.stderr)
+
+        self.osc("user", "delete", "bob")
+        self.osc("project", "delete", "accept-proj")
+        gone = self.osc("project", "show", "accept-proj", check=False)
+        self.assertNotEqual(gone.returncode, 0)
+        self.assertIn("No project with a name or ID of 'accept-proj' exists", gone.stderr)
+
+    def test_3_token_revoke(self):
+        token = self.osc_json("token", "issue")["id"]
+        self.assertEqual(self.cluster.request("GET", "/identity/v3/auth/catalog", token=token).status, 200)
+        self.osc("token", "revoke", token)
+        self.assertEqual(self.cluster.request("GET", "/identity/v3/auth/catalog", token=token).status, 401)
+
+
+if __name__ == "__main__":
+    if shutil.which("openstack") is None:
+        print("SKIP: the openstack CLI is not installed (apt-get install python3-openstackclient)")
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)
