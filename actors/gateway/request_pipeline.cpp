@@ -75,6 +75,20 @@ std::string request_pipeline::address_of(const std::string& role) const {
   return it != settings_.role_addresses.end() ? it->second : role;
 }
 
+std::optional<http_response> request_pipeline::cached_version_document(
+  const api_surface& api, const std::string& path, const std::string& base) const {
+  /// Bounds the cache: clients reach the gateway by a handful of names.
+  constexpr std::size_t max_documents = 256;
+  const std::string key = api.routes.prefix + path + "|" + base;
+  std::lock_guard<std::mutex> lock(documents_mu_);
+  auto it = documents_.find(key);
+  if (it != documents_.end())
+    return it->second;
+  if (documents_.size() >= max_documents)
+    documents_.clear();
+  return documents_[key] = version_document(api, path, base);
+}
+
 void request_pipeline::fail(const call& c, uint16_t status, const std::string& message) const {
   c.answer(error_response(c.api ? c.api->errors : error_style::keystone, status, message,
                           c.ctx.request_id));
@@ -107,7 +121,7 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
   if (!c->api)
     return fail(*c, 404, "The resource could not be found.");
   if (http.method == "GET" || http.method == "HEAD")
-    if (auto doc = version_document(*c->api, rest, base))
+    if (auto doc = cached_version_document(*c->api, rest, base))
       return c->answer(std::move(*doc));
 
   auto m = match_route(c->api->routes, http.method, rest);

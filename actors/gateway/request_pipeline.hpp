@@ -13,7 +13,10 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <caf/fwd.hpp>
 
@@ -49,6 +52,10 @@ private:
   void send(std::shared_ptr<call> c) const;
   void fail(const call& c, uint16_t status, const std::string& message) const;
   std::string address_of(const std::string& role) const;
+  /// The version document for a path, built once per base URL.
+  std::optional<http_response> cached_version_document(const api_surface& api,
+                                                       const std::string& path,
+                                                       const std::string& base) const;
 
   caf::actor_system& system_;
   runtime::directory& dir_;
@@ -56,6 +63,8 @@ private:
   policy rules_;
   token_cache& tokens_;
   std::vector<api_surface> apis_;
+  mutable std::mutex documents_mu_;
+  mutable std::unordered_map<std::string, std::optional<http_response>> documents_;
 };
 
 } // namespace stratus::gateway

@@ -150,13 +150,9 @@ void identity_api::add_assignment_operations() {
     auto r = api_no_content();
     r.changes.push_back({"assignment", g.id(), std::nullopt});
     // Tokens that carried the role stop working (Keystone's behaviour).
-    msg::revocation_event e;
-    if (g.actor_kind == "user")
-      e.user_id = g.actor_id;
-    if (g.target_kind == "project")
-      e.project_id = g.target_id;
-    e.issued_before = c.now;
-    e.expires_at = c.now + settings_.token_ttl_seconds;
+    auto e = revocation(c.now, c.now + settings_.token_ttl_seconds,
+                        g.actor_kind == "user" ? g.actor_id : "",
+                        g.target_kind == "project" ? g.target_id : "");
     if (!e.user_id.empty() || !e.project_id.empty())
       r.revoked.push_back(e);
     return r;
@@ -272,11 +268,8 @@ void identity_api::add_assignment_operations() {
       return missing("membership", std::get<std::string>(id));
     auto r = api_no_content();
     r.changes.push_back({"membership", std::get<std::string>(id), std::nullopt});
-    msg::revocation_event e;
-    e.user_id = c.path("user_id");
-    e.issued_before = c.now;
-    e.expires_at = c.now + settings_.token_ttl_seconds;
-    r.revoked.push_back(e);
+    r.revoked.push_back(
+      revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
     return r;
   };
   auto render_plain = [](const json& x, const std::string& base, const std::string& collection) {

@@ -98,7 +98,9 @@ void identity_api::add_auth_operations() {
     if (auto* refusal = std::get_if<token_refusal>(&resolved))
       return unauthorized(p.scope == token_scope::unscoped ? requires_authentication
                                                            : refusal->reason + ".");
-    auto r = api_json(201, tokens_.render(std::get<msg::token_info>(resolved), catalog));
+    api_result r;
+    r.reply.status = 201;
+    r.reply.body = tokens_.render(std::get<msg::token_info>(resolved), catalog);
     r.reply.headers.push_back({"X-Subject-Token", tokens_.encrypt(p, now)});
     return r;
   };
@@ -153,30 +155,31 @@ void identity_api::add_auth_operations() {
     return unauthorized("Unsupported authentication method; use password or token.");
   };
 
-  // The subject token of GET/HEAD/DELETE /v3/auth/tokens, checked; the
-  // caller may look at its own tokens, admins at anyone's.
-  auto subject = [this](api_call& c) -> std::variant<msg::token_info, api_result> {
+  // The subject token of GET/HEAD/DELETE /v3/auth/tokens, checked and
+  // rendered; the caller may look at its own tokens, admins at anyone's.
+  using checked_token = std::pair<msg::token_info, std::string>;
+  auto subject = [this](api_call& c) -> std::variant<checked_token, api_result> {
     auto header = c.header("x-subject-token");
     if (!header || header->empty())
       return api_error(msg::errc::invalid, "Expecting to find X-Subject-Token in the headers.");
-    auto validated = tokens_.validate(*header, c.now);
-    auto* t = std::get_if<msg::token_info>(&validated);
+    auto validated = tokens_.validate_and_render(*header, c.query("nocatalog") == nullptr, c.now);
+    auto* t = std::get_if<checked_token>(&validated);
     if (!t)
       return api_error(msg::errc::not_found, "Could not find token: " + *header + ".");
     const auto& roles = c.ctx.caller.roles;
     const bool privileged = c.caller_is_admin() ||
                             std::find(roles.begin(), roles.end(), "service") != roles.end();
-    if (!privileged && t->user_id != c.ctx.caller.user_id)
+    if (!privileged && t->first.user_id != c.ctx.caller.user_id)
       return api_error(msg::errc::forbidden,
                        "You are not authorized to perform the requested action.");
-    return *t;
+    return std::move(*t);
   };
-  auto validate = [this, subject](api_call& c) -> api_result {
+  auto validate = [subject](api_call& c) -> api_result {
     auto t = subject(c);
     if (auto* err = std::get_if<api_result>(&t))
       return std::move(*err);
-    auto r = api_json(200, tokens_.render(std::get<msg::token_info>(t),
-                                          c.query("nocatalog") == nullptr));
+    api_result r;
+    r.reply.body = std::move(std::get<checked_token>(t).second);
     r.reply.headers.push_back({"X-Subject-Token", *c.header("x-subject-token")});
     return r;
   };
@@ -190,12 +193,9 @@ void identity_api::add_auth_operations() {
     auto t = subject(c);
     if (auto* err = std::get_if<api_result>(&t))
       return std::move(*err);
-    msg::revocation_event e;
-    e.audit_id = std::get<msg::token_info>(t).audit_id;
-    e.issued_before = c.now;
-    e.expires_at = std::get<msg::token_info>(t).expires_at;
+    const auto& info = std::get<checked_token>(t).first;
     auto r = api_no_content();
-    r.revoked.push_back(e);
+    r.revoked.push_back(revocation(c.now, info.expires_at, "", "", info.audit_id));
     return r;
   };
 
@@ -255,11 +255,7 @@ void identity_api::add_auth_operations() {
         record["_password_hash"] = hash;
         auto done = api_no_content();
         done.changes.push_back({"user", user_id, record});
-        msg::revocation_event e;
-        e.user_id = user_id;
-        e.issued_before = now;
-        e.expires_at = now + settings_.token_ttl_seconds;
-        done.revoked.push_back(e);
+        done.revoked.push_back(revocation(now, now + settings_.token_ttl_seconds, user_id, ""));
         return done;
       };
       return next;

@@ -101,7 +101,7 @@ private:
         subscribers_.insert(req.subscriber);
         msg::revocations_reply out;
         for (auto& [id, r] : store_.all("revocation"))
-          out.events.push_back(to_event(r));
+          out.events.push_back(revocation_from_record(r));
         return out;
       },
     };
@@ -219,7 +219,7 @@ private:
   void write(const msg::context& ctx, api_result r, Done done) {
     const int64_t now = unix_now();
     for (auto& e : r.revoked)
-      r.changes.push_back({"revocation", new_id(), to_record(e)});
+      r.changes.push_back({"revocation", new_id(), revocation_record(e)});
     for (auto& [id, rec] : store_.all("revocation"))  // expired events go with any write
       if (rec.value("expires_at", int64_t{0}) < now)
         r.changes.push_back({"revocation", id, std::nullopt});
@@ -261,21 +261,6 @@ private:
     for (auto& name : subscribers_)
       if (auto target = env().dir->resolve(name))
         send(target, msg::context{}, msg::revocation_notice{e});
-  }
-
-  static json to_record(const msg::revocation_event& e) {
-    return {{"user_id", e.user_id}, {"project_id", e.project_id}, {"audit_id", e.audit_id},
-            {"issued_before", e.issued_before}, {"expires_at", e.expires_at}};
-  }
-
-  static msg::revocation_event to_event(const json& r) {
-    msg::revocation_event e;
-    e.user_id = r.value("user_id", "");
-    e.project_id = r.value("project_id", "");
-    e.audit_id = r.value("audit_id", "");
-    e.issued_before = r.value("issued_before", int64_t{0});
-    e.expires_at = r.value("expires_at", int64_t{0});
-    return e;
   }
 
   identity_store store_;

@@ -25,6 +25,17 @@ api_result api_no_content() {
   return r;
 }
 
+msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string user_id,
+                                 std::string project_id, std::string audit_id) {
+  msg::revocation_event e;
+  e.user_id = std::move(user_id);
+  e.project_id = std::move(project_id);
+  e.audit_id = std::move(audit_id);
+  e.issued_before = now;
+  e.expires_at = expires_at;
+  return e;
+}
+
 std::string new_id() {
   unsigned char raw[16];
   RAND_bytes(raw, sizeof raw);

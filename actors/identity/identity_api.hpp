@@ -93,6 +93,11 @@ private:
   std::map<std::string, api_operation> operations_;
 };
 
+/// Revokes, from now until `expires_at`, the tokens matching every
+/// non-empty id (Keystone's revocation events).
+msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string user_id,
+                                 std::string project_id, std::string audit_id = {});
+
 /// A fresh id as Keystone makes them: 32 lower-case hex digits.
 std::string new_id();
 

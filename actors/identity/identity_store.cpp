@@ -14,6 +14,21 @@ const char* target_name(target_type t) {
 
 } // namespace
 
+json revocation_record(const msg::revocation_event& e) {
+  return {{"user_id", e.user_id}, {"project_id", e.project_id}, {"audit_id", e.audit_id},
+          {"issued_before", e.issued_before}, {"expires_at", e.expires_at}};
+}
+
+msg::revocation_event revocation_from_record(const json& r) {
+  msg::revocation_event e;
+  e.user_id = r.value("user_id", "");
+  e.project_id = r.value("project_id", "");
+  e.audit_id = r.value("audit_id", "");
+  e.issued_before = r.value("issued_before", int64_t{0});
+  e.expires_at = r.value("expires_at", int64_t{0});
+  return e;
+}
+
 std::string assignment_id(const std::string& type, const std::string& actor,
                           const std::string& target, const std::string& role) {
   return type + ":" + actor + ":" + target + ":" + role;

@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/identity.hpp"
+
 namespace stratus::identity {
 
 using json = nlohmann::json;
@@ -68,6 +70,10 @@ private:
   std::map<std::string, std::map<std::string, json>> kinds_;
   uint64_t generation_ = 1;
 };
+
+/// Revocation events as the store keeps them (kind "revocation").
+json revocation_record(const msg::revocation_event& e);
+msg::revocation_event revocation_from_record(const json& r);
 
 /// Assignment record ids: "<type>:<actor id>:<target id>:<role id>", where
 /// type is UserProject, GroupProject, UserDomain, GroupDomain, UserSystem or

@@ -127,13 +127,10 @@ std::vector<store_change> cascade(const identity_store& s, const std::string& ki
   return out;
 }
 
-msg::revocation_event revoke_all_of(const std::string& attr, const std::string& id,
-                                    int64_t now, int64_t ttl) {
-  msg::revocation_event e;
-  (attr == "user_id" ? e.user_id : e.project_id) = id;
-  e.issued_before = now;
-  e.expires_at = now + ttl;
-  return e;
+/// Revokes every token of a user, or every token scoped to a project.
+msg::revocation_event revoke_all_of(const std::string& kind, const std::string& id, int64_t now,
+                                    int64_t ttl) {
+  return kind == "user" ? revocation(now, now + ttl, id, "") : revocation(now, now + ttl, "", id);
 }
 
 class resource_operations {
@@ -245,7 +242,7 @@ public:
       r.changes.push_back({k_.kind, str(record, "id"), record});
       // A disabled user or project, or a new password: its tokens stop working.
       if ((disabled || !hash.empty()) && (k_.kind == "user" || k_.kind == "project"))
-        r.revoked.push_back(revoke_all_of(k_.kind + "_id", str(record, "id"), now,
+        r.revoked.push_back(revoke_all_of(k_.kind, str(record, "id"), now,
                                           api_.settings().token_ttl_seconds));
       return r;
     };
@@ -277,7 +274,7 @@ public:
     r.changes.insert(r.changes.end(), more.begin(), more.end());
     if (k_.kind == "user" || k_.kind == "project")
       r.revoked.push_back(
-        revoke_all_of(k_.kind + "_id", id, c.now, api_.settings().token_ttl_seconds));
+        revoke_all_of(k_.kind, id, c.now, api_.settings().token_ttl_seconds));
     return r;
   }
 

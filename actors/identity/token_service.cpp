@@ -41,15 +41,9 @@ std::variant<msg::token_info, token_refusal> token_service::validate(const std::
     return token_refusal{"token expired"};
   auto resolved = resolve(*payload, static_cast<int64_t>(opened.issued_at));
   if (auto* info = std::get_if<msg::token_info>(&resolved))
-    for (auto& [id, r] : store_.all("revocation")) {
-      msg::revocation_event e;
-      e.user_id = r.value("user_id", "");
-      e.project_id = r.value("project_id", "");
-      e.audit_id = r.value("audit_id", "");
-      e.issued_before = r.value("issued_before", int64_t{0});
-      if (e.matches(*info))
+    for (auto& [id, r] : store_.all("revocation"))
+      if (revocation_from_record(r).matches(*info))
         return token_refusal{"token revoked"};
-    }
   return resolved;
 }
 
@@ -102,7 +96,7 @@ std::variant<msg::token_info, token_refusal> token_service::resolve(const token_
   return t;
 }
 
-json token_service::render(const msg::token_info& t, bool with_catalog) const {
+std::string token_service::render(const msg::token_info& t, bool with_catalog) const {
   auto domain_ref = [this](const std::string& id) {
     auto d = store_.find("domain", id);
     return json{{"id", id}, {"name", d ? d->value("name", "") : ""}};
@@ -124,8 +118,8 @@ json token_service::render(const msg::token_info& t, bool with_catalog) const {
       if (auto r = store_.find_by("role", "name", name))
         roles.push_back({{"id", (*r)["id"]}, {"name", name}});
     token["roles"] = std::move(roles);
-    if (with_catalog)
-      token["catalog"] = catalog();
+  } else {
+    with_catalog = false;  // unscoped tokens carry no catalog
   }
   if (!t.project_id.empty()) {
     auto p = store_.find("project", t.project_id);
@@ -138,12 +132,47 @@ json token_service::render(const msg::token_info& t, bool with_catalog) const {
   } else if (!t.system_scope.empty()) {
     token["system"] = {{"all", true}};
   }
-  return json{{"token", std::move(token)}};
+  std::string body = json{{"token", std::move(token)}}.dump();
+  if (with_catalog) {
+    // The catalog is the bulk of the body: splice in its cached text.
+    refresh_catalog();
+    body.insert(body.size() - 2, ",\"catalog\":" + catalog_text_);
+  }
+  return body;
+}
+
+std::variant<std::pair<msg::token_info, std::string>, token_refusal>
+token_service::validate_and_render(const std::string& token, bool with_catalog, int64_t now) const {
+  /// Bounds the memory of remembered tokens.
+  constexpr std::size_t max_rendered = 10000;
+  if (rendered_generation_ != store_.generation() || rendered_.size() >= max_rendered) {
+    rendered_.clear();
+    rendered_generation_ = store_.generation();
+  }
+  auto it = rendered_.find(token);
+  if (it == rendered_.end()) {
+    auto validated = validate(token, now);
+    if (auto* refusal = std::get_if<token_refusal>(&validated))
+      return *refusal;
+    it = rendered_.emplace(token, rendered{std::get<msg::token_info>(validated), {}}).first;
+  }
+  auto& r = it->second;
+  if (r.info.expires_at <= now)
+    return token_refusal{"token expired"};
+  auto& body = r.body[with_catalog ? 1 : 0];
+  if (body.empty())
+    body = render(r.info, with_catalog);
+  return std::make_pair(r.info, body);
 }
 
 const json& token_service::catalog() const {
+  refresh_catalog();
+  return catalog_;
+}
+
+void token_service::refresh_catalog() const {
   if (catalog_generation_ == store_.generation())
-    return catalog_;
+    return;
   json services = json::array();
   for (auto& [id, s] : store_.all("service")) {
     if (!s.value("enabled", true))
@@ -165,8 +194,8 @@ const json& token_service::catalog() const {
                         {"endpoints", std::move(endpoints)}});
   }
   catalog_ = std::move(services);
+  catalog_text_ = catalog_.dump();
   catalog_generation_ = store_.generation();
-  return catalog_;
 }
 
 } // namespace stratus::identity

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "actors/identity/identity_store.hpp"
@@ -38,11 +40,17 @@ public:
   std::variant<msg::token_info, token_refusal> resolve(const token_payload& p,
                                                        int64_t issued_at) const;
 
-  /// {"token": {...}} as Keystone renders it; `identity_url` ends in /v3.
-  json render(const msg::token_info& t, bool with_catalog) const;
+  /// {"token": {...}} as Keystone renders it, serialized.
+  std::string render(const msg::token_info& t, bool with_catalog) const;
 
   /// The catalog of enabled services and their endpoints (cached).
   const json& catalog() const;
+
+  /// validate() then render(), remembered per token until anything in the
+  /// store changes (a revocation included) or the token expires: a token
+  /// checked again and again costs a lookup.
+  std::variant<std::pair<msg::token_info, std::string>, token_refusal>
+  validate_and_render(const std::string& token, bool with_catalog, int64_t now) const;
 
   int64_t ttl() const { return ttl_; }
   key_repository& keys() { return keys_; }
@@ -54,8 +62,19 @@ private:
   const identity_store& store_;
   key_repository& keys_;
   int64_t ttl_;
+  /// The catalog and its serialized form, rebuilt when the store changes.
+  void refresh_catalog() const;
+
+  struct rendered {
+    msg::token_info info;
+    std::string body[2];  // without, with the catalog
+  };
+
   mutable json catalog_;
+  mutable std::string catalog_text_;
   mutable uint64_t catalog_generation_ = 0;
+  mutable std::unordered_map<std::string, rendered> rendered_;
+  mutable uint64_t rendered_generation_ = 0;
 };
 
 } // namespace stratus::identity

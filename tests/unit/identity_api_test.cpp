@@ -48,10 +48,7 @@ protected:
     for (auto& c : r.changes)
       store_.apply(c);
     for (auto& e : r.revoked)
-      store_.apply({"revocation", new_id(),
-                    json{{"user_id", e.user_id}, {"project_id", e.project_id},
-                         {"audit_id", e.audit_id}, {"issued_before", e.issued_before},
-                         {"expires_at", e.expires_at}}});
+      store_.apply({"revocation", new_id(), revocation_record(e)});
     if (r.error)
       r.reply.status = r.error->code == msg::errc::not_found      ? 404
                        : r.error->code == msg::errc::unauthorized ? 401
