@@ -3,11 +3,14 @@
 #   1. the gateway's ceiling: a version document (no message to any role)
 #   2. token validation: GET /identity/v3/auth/tokens with X-Subject-Token
 #   3. token issue with the token method (no password hashing on the path)
-# Usage: bench/identity_load.sh [seconds per run] [connections]
+# Usage: bench/identity_load.sh [seconds per run] [connection counts...]
+# Each load runs once per connection count (default: 16 and 50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-connections=${2:-50}
+shift || true
+counts=("${@:-16 50}")
+read -r -a counts <<< "${counts[*]}"
 threads=${WRK_THREADS:-1}
 bin=build/bin
 state=$(mktemp -d)
@@ -39,8 +42,11 @@ LUA
 
 run() {
   local title=$1; shift
-  echo "== $title (wrk -t$threads -c$connections -d${seconds}s)"
-  wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$@" | grep -E "Requests/sec|Non-2xx|50%|99%|Socket errors"
+  for connections in "${counts[@]}"; do
+    echo "== $title (wrk -t$threads -c$connections -d${seconds}s)"
+    wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$@" |
+      grep -E "Requests/sec|Non-2xx|50%|99%|Socket errors"
+  done
 }
 run "gateway ceiling: GET /identity/v3 (version document)" "$base"
 run "token validation: GET /identity/v3/auth/tokens" -H "X-Auth-Token: $token" -H "X-Subject-Token: $token" "$base/auth/tokens"
