@@ -88,3 +88,22 @@ struct revocation_notice {
 };
 
 } // namespace stratus::msg
+
+namespace stratus::msg {
+
+struct rotate_keys_reply {
+  STRATUS_MESSAGE("identity.rotate_keys_reply", 1, 1) // 1: initial
+  uint32_t active_keys = 0;
+  STRATUS_FIELDS(active_keys)
+};
+
+/// Rotates the Fernet key repository (keystone-manage fernet_rotate).
+struct rotate_keys_request {
+  STRATUS_MESSAGE("identity.rotate_keys_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = rotate_keys_reply;
+  std::string reason;  // for the log
+  STRATUS_FIELDS(reason)
+};
+
+} // namespace stratus::msg

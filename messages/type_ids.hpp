@@ -60,6 +60,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::watch_revocations_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocations_reply))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocation_notice))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::rotate_keys_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::rotate_keys_reply))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

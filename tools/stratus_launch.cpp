@@ -1,6 +1,6 @@
 // stratus-launch: starts, inspects and stops a Stratus cluster.
 //   up [--cluster FILE] [--state-dir DIR] [--foreground]
-//   down | status [--json] | logs [NODE...] [-n LINES]
+//   down | status [--json] | logs [NODE...] [-n LINES] | fernet-rotate
 
 #include <signal.h>
 #include <unistd.h>
@@ -17,6 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "messages/identity.hpp"
+#include "runtime/call.hpp"
 #include "runtime/log.hpp"
 #include "runtime/transport.hpp"
 #include "tools/cluster/cluster_file.hpp"
@@ -286,6 +288,30 @@ int cmd_status(const state_layout& s, bool json) {
   return down == 0 ? 0 : 3;
 }
 
+/// keystone-manage fernet_rotate, for every identity role of the cluster.
+int cmd_fernet_rotate(const state_layout& s) {
+  auto c = load_state(s);
+  cluster_probe probe{c};
+  int rotated = 0;
+  for (auto& n : c.nodes)
+    for (auto& role : n.roles) {
+      if (role != "identity")
+        continue;
+      if (!probe.client().wait_for_peer(n.name, status_timeout))
+        throw std::runtime_error("node " + n.name + " does not answer");
+      auto r = runtime::call(probe.client(), "identity@" + n.name,
+                             msg::rotate_keys_request{"stratus-launch fernet-rotate"}, 10s);
+      if (!r)
+        throw std::runtime_error("identity@" + n.name + ": " + r.error.message);
+      std::cout << "identity@" << n.name << ": keys rotated, " << r->active_keys
+                << " active (primary, secondaries, staged)\n";
+      ++rotated;
+    }
+  if (rotated == 0)
+    throw std::runtime_error("no node of this cluster hosts the identity role");
+  return 0;
+}
+
 int cmd_logs(const state_layout& s, std::vector<std::string> nodes, std::size_t lines) {
   auto c = load_state(s);
   if (nodes.empty())
@@ -330,6 +356,10 @@ int main(int argc, char** argv) {
   logs->add_option("nodes", log_nodes, "nodes (default: all)");
   logs->add_option("-n,--lines", lines, "lines per node");
 
+  auto rotate = app.add_subcommand("fernet-rotate",
+                                   "rotate the identity role's Fernet keys (staged key becomes primary)");
+  rotate->add_option("--state-dir", state_dir, "where the cluster keeps its state");
+
   CLI11_PARSE(app, argc, argv);
   runtime::init_logging("launcher", "warn");
   state_layout s{std::filesystem::absolute(state_dir)};
@@ -342,6 +372,8 @@ int main(int argc, char** argv) {
       return cmd_status(s, json);
     if (*logs)
       return cmd_logs(s, log_nodes, lines);
+    if (*rotate)
+      return cmd_fernet_rotate(s);
   } catch (const std::exception& e) {
     std::cerr << "stratus-launch: " << e.what() << "\n";
     return 1;

@@ -62,7 +62,8 @@ class gateway_actor : public runtime::role_actor {
 public:
   gateway_actor(caf::actor_config& cfg, runtime::role_env env)
     : role_actor(cfg, std::move(env)),
-      tokens_(std::stoll(this->env().setting("token_cache_seconds", "300")), 100000) {
+      tokens_(std::stoll(this->env().setting("token_cache_seconds", "300")), 100000),
+      verifier_(this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string())) {
     identity_ = this->env().setting("identity", "identity@" + this->env().node);
   }
 
@@ -75,7 +76,7 @@ public:
     for (const char* role : {"image-api", "compute-api", "network-server", "placement"})
       s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);
     pipeline_ = std::make_unique<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
-                                                   tokens_);
+                                                   tokens_, verifier_);
     server_ = std::make_unique<http_server>(
       listen_options(env()),
       [p = pipeline_.get()](http_request&& req, http_responder respond) {
@@ -101,6 +102,7 @@ public:
 private:
   void watch_revocations() {
     delayed_send(this, watch_interval, watch_atom::value);
+    verifier_.reload();
     auto identity = env().dir->resolve(identity_);
     if (!identity)
       return;
@@ -116,6 +118,7 @@ private:
   }
 
   token_cache tokens_;
+  token_verifier verifier_;
   std::string identity_;
   std::unique_ptr<request_pipeline> pipeline_;
   std::unique_ptr<http_server> server_;

@@ -14,7 +14,9 @@ namespace stratus::actors {
 /// any free port, published as the shared resource "gateway.port"),
 /// http_threads (1), public_url (default: from the Host header),
 /// policy_file, token_cache_seconds (300), max_body_bytes (114688),
-/// call_timeout_ms (60000), identity ("identity@<this node>").
+/// call_timeout_ms (60000), identity ("identity@<this node>"), key_dir
+/// (the identity role's key repository, if readable here:
+/// <state dir>/fernet-keys).
 caf::actor spawn_gateway(caf::event_based_actor* supervisor, const runtime::role_env& env);
 
 } // namespace stratus::actors

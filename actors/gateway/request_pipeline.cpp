@@ -62,12 +62,14 @@ struct request_pipeline::call {
 };
 
 request_pipeline::request_pipeline(caf::actor_system& system, runtime::directory& dir,
-                                   gateway_settings settings, policy rules, token_cache& tokens)
+                                   gateway_settings settings, policy rules, token_cache& tokens,
+                                   token_verifier& verifier)
   : system_(system),
     dir_(dir),
     settings_(std::move(settings)),
     rules_(std::move(rules)),
     tokens_(tokens),
+    verifier_(verifier),
     apis_(all_apis()) {}
 
 std::string request_pipeline::address_of(const std::string& role) const {
@@ -167,7 +169,10 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     c->ctx.caller = caller_of(*cached);
     return authorize_and_send(std::move(c));
   }
-  // Not cached: the identity role decides, then the request goes on.
+  // Not cached: forged, expired and revoked tokens are refused here; the
+  // identity role decides about the rest, then the request goes on.
+  if (verifier_.refusal(c->token, unix_now(), tokens_))
+    return fail(*c, 401, "The request you have made requires authentication.");
   auto identity = dir_.resolve(address_of("identity"));
   if (!identity)
     return fail(*c, 503, "The identity service is not available.");

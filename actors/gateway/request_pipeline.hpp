@@ -24,6 +24,7 @@
 #include "actors/gateway/http_server.hpp"
 #include "actors/gateway/policy.hpp"
 #include "actors/gateway/token_cache.hpp"
+#include "actors/gateway/token_verifier.hpp"
 
 namespace stratus::runtime {
 class directory;
@@ -41,7 +42,7 @@ struct gateway_settings {
 class request_pipeline {
 public:
   request_pipeline(caf::actor_system& system, runtime::directory& dir, gateway_settings settings,
-                   policy rules, token_cache& tokens);
+                   policy rules, token_cache& tokens, token_verifier& verifier);
 
   /// Called on an HTTP thread for every request.
   void handle(http_request&& req, http_responder respond) const;
@@ -62,6 +63,7 @@ private:
   gateway_settings settings_;
   policy rules_;
   token_cache& tokens_;
+  token_verifier& verifier_;
   std::vector<api_surface> apis_;
   mutable std::mutex documents_mu_;
   mutable std::unordered_map<std::string, std::optional<http_response>> documents_;

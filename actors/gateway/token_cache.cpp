@@ -37,6 +37,11 @@ std::size_t token_cache::size() const {
   return entries_.size();
 }
 
+bool token_cache::is_revoked(const msg::token_info& info) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return revoked(info);
+}
+
 bool token_cache::revoked(const msg::token_info& info) const {
   return std::any_of(events_.begin(), events_.end(),
                      [&info](const msg::revocation_event& e) { return e.matches(info); });

@@ -28,6 +28,8 @@ public:
   /// Drops every cached token the event matches, and remembers the event.
   void revoke(const msg::revocation_event& e, int64_t now);
   std::size_t size() const;
+  /// Whether a revocation event the cache knows matches the token.
+  bool is_revoked(const msg::token_info& info) const;
 
 private:
   struct entry {

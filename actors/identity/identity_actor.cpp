@@ -97,6 +97,12 @@ private:
           return runtime::make_error(msg::errc::unauthorized, refusal->reason);
         return msg::validate_token_reply{std::get<msg::token_info>(validated)};
       },
+      [this](const msg::context& ctx, const msg::rotate_keys_request& req) {
+        const auto active = tokens_.rotate_keys();
+        STRATUS_LOG(spdlog::level::info, env().role, ctx.request_id,
+                    "Fernet keys rotated ({}); {} keys active", req.reason, active);
+        return msg::rotate_keys_reply{static_cast<uint32_t>(active)};
+      },
       [this](const msg::context&, const msg::watch_revocations_request& req) {
         subscribers_.insert(req.subscriber);
         msg::revocations_reply out;

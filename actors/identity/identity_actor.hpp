@@ -5,6 +5,7 @@
 //   api_call_request          -> api_call_reply   (operations "identity:*")
 //   validate_token_request    -> validate_token_reply | unauthorized
 //   watch_revocations_request -> revocations_reply, then revocation_notice pushes
+//   rotate_keys_request       -> rotate_keys_reply (the key repository rotated)
 //
 // All its records go through the conductor (table "identity"); it keeps
 // them in memory and rebuilds them at start, then bootstraps what is

@@ -71,24 +71,32 @@ void key_repository::rotate() {
 }
 
 void key_repository::load() {
-  auto files = key_files(dir_);
+  keys_ = read_keys(dir_);
+}
+
+std::vector<fernet_key> read_keys(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw std::runtime_error("no key repository at " + dir.string());
+  auto files = key_files(dir);
   if (files.size() < 2 || !files.count(0))
-    throw std::runtime_error("key repository " + dir_.string() +
+    throw std::runtime_error("key repository " + dir.string() +
                              " needs a staged key 0 and a primary key");
-  keys_.clear();
-  auto add = [this](const fs::path& file) {
+  std::vector<fernet_key> keys;
+  auto add = [&keys](const fs::path& file) {
     std::ifstream in(file);
     std::string text;
     in >> text;
     auto key = fernet_key::parse(text);
     if (!key)
       throw std::runtime_error("key file " + file.string() + " does not hold a Fernet key");
-    keys_.push_back(*key);
+    keys.push_back(*key);
   };
   for (auto it = files.rbegin(); it != files.rend(); ++it)
     if (it->first != 0)
       add(it->second);
   add(files.at(0));
+  return keys;
 }
 
 } // namespace stratus::identity

@@ -13,6 +13,12 @@
 
 namespace stratus::identity {
 
+/// The keys of an existing repository, primary first, then secondaries
+/// newest first, then the staged key; never creates anything. Throws
+/// std::runtime_error if the directory holds no staged and primary key or
+/// a key file is malformed.
+std::vector<fernet_key> read_keys(const std::filesystem::path& dir);
+
 class key_repository {
 public:
   /// Opens `dir`, creating it (0700) with a staged and a primary key if empty.

@@ -165,6 +165,12 @@ token_service::validate_and_render(const std::string& token, bool with_catalog, 
   return std::make_pair(r.info, body);
 }
 
+std::size_t token_service::rotate_keys() {
+  keys_.rotate();
+  rendered_.clear();
+  return keys_.keys().size();
+}
+
 const json& token_service::catalog() const {
   refresh_catalog();
   return catalog_;

@@ -53,7 +53,10 @@ public:
   validate_and_render(const std::string& token, bool with_catalog, int64_t now) const;
 
   int64_t ttl() const { return ttl_; }
-  key_repository& keys() { return keys_; }
+
+  /// Rotates the key repository; tokens whose key is gone stop validating
+  /// at once. Returns how many keys are active.
+  std::size_t rotate_keys();
 
   /// ISO 8601 with microseconds and a Z, as Keystone writes times.
   static std::string iso_time(double unix_seconds);

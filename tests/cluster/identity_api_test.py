@@ -3,13 +3,13 @@ discovery, tokens, every resource, isolation between projects, bad input.
 https://docs.openstack.org/api-ref/identity/v3/"""
 
 import os
-import re
 import socket
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from stratus_cluster import Cluster, wait_until  # noqa: E402
+from stratus_cluster import BIN_DIR, Cluster, wait_until  # noqa: E402
 
 V3 = "/identity/v3"
 
@@ -274,14 +274,32 @@ class IdentityApi(unittest.TestCase):
                     pass
         self.assertEqual(self.c.request("GET", V3).status, 200)
 
+    def launch(self, *args):
+        out = subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), *args, "--state-dir", self.c.state],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        return out.stdout
+
     def test_a_restart_keeps_records_and_tokens(self):
         project = self.create("projects", "project", {"name": "durable"})
-        import subprocess
-        launch = os.path.join(os.environ.get("STRATUS_BIN_DIR", ""), "stratus-launch")
-        subprocess.run([launch, "down", "--state-dir", self.c.state], check=True, capture_output=True)
-        subprocess.run([launch, "up", "--state-dir", self.c.state], check=True, capture_output=True)
+        self.launch("down")
+        self.launch("up")
         r = self.call("GET", "/projects/" + project["id"])  # the old token, checked with the keys on disk
         self.assertEqual(r.status, 200, r)
+
+    def test_key_rotation_retires_old_tokens(self):
+        pw = (self.c.env["OS_USERNAME"], self.c.env["OS_PASSWORD"], "admin")
+        first, _ = self.c.token(*pw)
+        self.assertIn("keys rotated, 3 active", self.launch("fernet-rotate"))
+        second, _ = self.c.token(*pw)  # signed with the new primary
+        for token in (first, second):
+            self.assertEqual(self.call("GET", "/auth/tokens", headers={"X-Subject-Token": token}).status, 200)
+        self.launch("fernet-rotate")
+        # The key that signed `first` is gone now (3 keys live: staged, primary, one secondary).
+        self.assertKeystoneError(self.call("GET", "/auth/tokens", headers={"X-Subject-Token": first}), 404)
+        self.assertEqual(self.call("GET", "/auth/tokens", headers={"X-Subject-Token": second}).status, 200)
+        self.admin = self.c.admin_token()
+        type(self).admin = self.admin
 
 
 class ExpiringTokens(unittest.TestCase):
