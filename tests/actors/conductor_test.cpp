@@ -125,3 +125,20 @@ TEST_F(ConductorTest, CoLocatedActorsReadThroughReadOnlyTransactions) {
   ASSERT_TRUE(stored.has_value());
   EXPECT_NE(stored->find("active"), std::string_view::npos);  // after the 8-byte revision
 }
+
+TEST_F(ConductorTest, SeveralWritesLandTogetherOrNotAtAll) {
+  ASSERT_TRUE(put("taken", "x"));
+  msg::write_records_request both;
+  both.writes.push_back({"scratch", "new-1", b("a"), 0, true, false});
+  both.writes.push_back({"scratch", "taken", b("b"), 0, true, false});  // conflicts
+  auto r = runtime::call(*client, "conductor@ctl", both, 5s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error.code, msg::errc::conflict);
+  EXPECT_FALSE(get("new-1"));  // the first write did not land either
+  both.writes[1] = {"scratch", "taken", {}, 1, false, true};  // erase at revision 1
+  r = runtime::call(*client, "conductor@ctl", both, 5s);
+  ASSERT_TRUE(r) << r.error.message;
+  EXPECT_EQ(r->revisions, (std::vector<uint64_t>{1, 0}));
+  EXPECT_TRUE(get("new-1"));
+  EXPECT_FALSE(get("taken"));
+}
