@@ -10,6 +10,7 @@
 #include "actors/gateway/request_pipeline.hpp"
 #include "messages/context.hpp"
 #include "messages/identity.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/log.hpp"
 #include "runtime/role_actor.hpp"
@@ -24,12 +25,6 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;
 /// re-subscribes after an identity restart).
 constexpr auto watch_interval = std::chrono::seconds(5);
 constexpr auto watch_timeout = std::chrono::seconds(5);
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 policy load_policy(const runtime::role_env& env) {
   policy p;
@@ -87,7 +82,7 @@ public:
     send(this, watch_atom::value);
     return {
       [this](const msg::context&, const msg::revocation_notice& n) {
-        tokens_.revoke(n.event, unix_now());
+        tokens_.revoke(n.event, runtime::unix_seconds());
       },
       [this](watch_atom) { watch_revocations(); },
     };
@@ -110,7 +105,7 @@ private:
             msg::watch_revocations_request{"gateway@" + env().node})
       .then(
         [this](msg::revocations_reply& reply) {
-          const auto now = unix_now();
+          const auto now = runtime::unix_seconds();
           for (auto& e : reply.events)
             tokens_.revoke(e, now);
         },

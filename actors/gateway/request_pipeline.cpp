@@ -7,18 +7,13 @@
 #include "messages/context.hpp"
 #include "messages/identity.hpp"
 #include "runtime/call.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/random_id.hpp"
 
 namespace stratus::gateway {
 namespace {
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 bool takes_body(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
@@ -165,13 +160,13 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     return send(std::move(c));
   if (c->token.empty())
     return fail(*c, 401, "The request you have made requires authentication.");
-  if (auto cached = tokens_.find(c->token, unix_now())) {
+  if (auto cached = tokens_.find(c->token, runtime::unix_seconds())) {
     c->ctx.caller = caller_of(*cached);
     return authorize_and_send(std::move(c));
   }
   // Not cached: forged, expired and revoked tokens are refused here; the
   // identity role decides about the rest, then the request goes on.
-  if (verifier_.refusal(c->token, unix_now(), tokens_))
+  if (verifier_.refusal(c->token, runtime::unix_seconds(), tokens_))
     return fail(*c, 401, "The request you have made requires authentication.");
   auto identity = dir_.resolve(address_of("identity"));
   if (!identity)
@@ -180,7 +175,7 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     self->request(identity, settings_.call_timeout, c->ctx, msg::validate_token_request{c->token})
       .then(
         [this, c](msg::validate_token_reply& reply) {
-          tokens_.put(c->token, reply.token, unix_now());
+          tokens_.put(c->token, reply.token, runtime::unix_seconds());
           c->ctx.caller = caller_of(reply.token);
           authorize_and_send(c);
         },

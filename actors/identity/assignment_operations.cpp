@@ -7,11 +7,6 @@
 namespace stratus::identity {
 namespace {
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 api_result missing(const std::string& kind, const std::string& id) {
   return api_error(msg::errc::not_found, "Could not find " + kind + ": " + id + ".");
 }
@@ -104,14 +99,9 @@ json render_assignment(const identity_store& s, const json& a, const std::string
   return out;
 }
 
-json list_links(const std::string& url) {
-  return {{"self", url}, {"previous", nullptr}, {"next", nullptr}};
-}
-
-json render_role(const json& role, const std::string& base) {
-  json out = role;
-  out["links"] = {{"self", base + "/roles/" + str(role, "id")}};
-  return out;
+/// A user, group, project or role as its own collection renders it.
+json render_in(const json& record, const std::string& base, const std::string& collection) {
+  return render_record(record, base + "/" + collection + "/" + str(record, "id"));
 }
 
 } // namespace
@@ -166,7 +156,7 @@ void identity_api::add_assignment_operations() {
     const auto& all = s.all("assignment");
     for (auto it = all.lower_bound(prefix); it != all.end() && it->first.starts_with(prefix); ++it)
       if (auto role = s.find("role", str(it->second, "role_id")))
-        roles.push_back(render_role(*role, c.base));
+        roles.push_back(render_in(*role, c.base, "roles"));
     return api_json(200, {{"roles", std::move(roles)}, {"links", list_links(c.base)}});
   };
   // Keystone's policy names: one set for projects and domains, one per
@@ -272,15 +262,7 @@ void identity_api::add_assignment_operations() {
       revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
     return r;
   };
-  auto render_plain = [](const json& x, const std::string& base, const std::string& collection) {
-    json out = json::object();
-    for (auto& [k, v] : x.items())
-      if (!k.starts_with("_"))
-        out[k] = v;
-    out["links"] = {{"self", base + "/" + collection + "/" + str(x, "id")}};
-    return out;
-  };
-  operations_["identity:list_users_in_group"] = [&s, render_plain](api_call& c) {
+  operations_["identity:list_users_in_group"] = [&s](api_call& c) {
     const auto group = c.path("group_id");
     if (!s.find("group", group))
       return missing("group", group);
@@ -288,27 +270,27 @@ void identity_api::add_assignment_operations() {
     for (auto& [mid, m] : s.all("membership"))
       if (str(m, "group_id") == group)
         if (auto u = s.find("user", str(m, "user_id")))
-          users.push_back(render_plain(*u, c.base, "users"));
+          users.push_back(render_in(*u, c.base, "users"));
     return api_json(200, {{"users", std::move(users)}, {"links", list_links(c.base)}});
   };
-  operations_["identity:list_groups_for_user"] = [&s, render_plain](api_call& c) {
+  operations_["identity:list_groups_for_user"] = [&s](api_call& c) {
     const auto user = c.path("user_id");
     if (!s.find("user", user))
       return missing("user", user);
     json groups = json::array();
     for (auto& g : s.groups_of(user))
       if (auto x = s.find("group", g))
-        groups.push_back(render_plain(*x, c.base, "groups"));
+        groups.push_back(render_in(*x, c.base, "groups"));
     return api_json(200, {{"groups", std::move(groups)}, {"links", list_links(c.base)}});
   };
-  operations_["identity:list_user_projects"] = [&s, render_plain](api_call& c) {
+  operations_["identity:list_user_projects"] = [&s](api_call& c) {
     const auto user = c.path("user_id");
     if (!s.find("user", user))
       return missing("user", user);
     json projects = json::array();
     for (auto& [pid, p] : s.all("project"))
       if (!s.effective_roles(user, target_type::project, pid).empty())
-        projects.push_back(render_plain(p, c.base, "projects"));
+        projects.push_back(render_in(p, c.base, "projects"));
     return api_json(200, {{"projects", std::move(projects)}, {"links", list_links(c.base)}});
   };
 

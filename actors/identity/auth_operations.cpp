@@ -9,26 +9,8 @@ namespace {
 
 constexpr const char* requires_authentication = "The request you have made requires authentication.";
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 api_result unauthorized(std::string why = requires_authentication) {
   return api_error(msg::errc::unauthorized, std::move(why));
-}
-
-json list_links(const std::string& url) {
-  return {{"self", url}, {"previous", nullptr}, {"next", nullptr}};
-}
-
-json render_plain(const json& x, const std::string& url) {
-  json out = json::object();
-  for (auto& [k, v] : x.items())
-    if (!k.starts_with("_"))
-      out[k] = v;
-  out["links"] = {{"self", url}};
-  return out;
 }
 
 /// A domain named by {"id": …} or {"name": …}.
@@ -212,7 +194,7 @@ void identity_api::add_auth_operations() {
       const auto type = kind == "project" ? target_type::project : target_type::domain;
       for (auto& [id, x] : s.all(kind))
         if (x.value("enabled", true) && !s.effective_roles(c.ctx.caller.user_id, type, id).empty())
-          out.push_back(render_plain(x, c.base + "/" + kind + "s/" + id));
+          out.push_back(render_record(x, c.base + "/" + kind + "s/" + id));
       return api_json(200, {{kind + "s", std::move(out)},
                             {"links", list_links(c.base + "/auth/" + kind + "s")}});
     };
@@ -298,7 +280,7 @@ void identity_api::add_auth_operations() {
     r.kdf->then = [record, secret, base = c.base](bool, const std::string& hash) mutable {
       const auto url = base + "/users/" + str(record, "user_id") + "/application_credentials/" +
                        str(record, "id");
-      json shown = render_plain(record, url);
+      json shown = render_record(record, url);
       shown["secret"] = secret;  // shown once, never again
       record["_secret_hash"] = hash;
       auto done = api_json(201, {{"application_credential", shown}});
@@ -317,7 +299,7 @@ void identity_api::add_auth_operations() {
     for (auto& [id, x] : s.all("application_credential"))
       if (str(x, "user_id") == c.path("user_id") &&
           (!c.query("name") || *c.query("name") == str(x, "name")))
-        out.push_back(render_plain(x, base + "/" + id));
+        out.push_back(render_record(x, base + "/" + id));
     return api_json(200, {{"application_credentials", std::move(out)},
                           {"links", list_links(base)}});
   };
@@ -327,7 +309,7 @@ void identity_api::add_auth_operations() {
       return api_error(msg::errc::not_found, "Could not find application credential: " +
                                                c.path("application_credential_id") + ".");
     return api_json(200, {{"application_credential",
-                           render_plain(*x, c.base + "/users/" + c.path("user_id") +
+                           render_record(*x, c.base + "/users/" + c.path("user_id") +
                                               "/application_credentials/" + str(*x, "id"))}});
   };
   operations_["identity:delete_application_credential"] = [owned_credential](api_call& c) {

@@ -12,6 +12,7 @@
 #include "actors/identity/password_hash.hpp"
 #include "actors/identity/token_service.hpp"
 #include "messages/storage.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log.hpp"
@@ -31,12 +32,6 @@ constexpr auto load_retry = std::chrono::milliseconds(500);
 constexpr uint32_t load_page = 10000;
 /// Password hashing runs on this many threads of its own.
 constexpr int kdf_workers = 2;
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 /// A thread that hashes and checks passwords, so the identity actor never blocks.
 caf::behavior kdf_worker(caf::event_based_actor*) {
@@ -87,12 +82,12 @@ private:
       [this](const msg::context& ctx, const msg::api_call_request& req)
         -> caf::result<msg::api_call_reply> {
         auto rp = make_response_promise<msg::api_call_reply>();
-        carry_out(ctx, api_.handle(ctx, req, unix_now()), rp);
+        carry_out(ctx, api_.handle(ctx, req, runtime::unix_seconds()), rp);
         return rp;
       },
       [this](const msg::context&, const msg::validate_token_request& req)
         -> caf::result<msg::validate_token_reply> {
-        auto validated = tokens_.validate(req.token, unix_now());
+        auto validated = tokens_.validate(req.token, runtime::unix_seconds());
         if (auto* refusal = std::get_if<token_refusal>(&validated))
           return runtime::make_error(msg::errc::unauthorized, refusal->reason);
         return msg::validate_token_reply{std::get<msg::token_info>(validated)};
@@ -223,7 +218,7 @@ private:
   /// writes them through the conductor, and undoes them if that fails.
   template <class Done>
   void write(const msg::context& ctx, api_result r, Done done) {
-    const int64_t now = unix_now();
+    const int64_t now = runtime::unix_seconds();
     for (auto& e : r.revoked)
       r.changes.push_back({"revocation", new_id(), revocation_record(e)});
     for (auto& [id, rec] : store_.all("revocation"))  // expired events go with any write

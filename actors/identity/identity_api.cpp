@@ -36,6 +36,24 @@ msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string us
   return e;
 }
 
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+json render_record(const json& record, const std::string& url) {
+  json out = json::object();
+  for (auto& [key, value] : record.items())
+    if (!key.starts_with("_"))
+      out[key] = value;
+  out["links"] = {{"self", url}};
+  return out;
+}
+
+json list_links(const std::string& url) {
+  return {{"self", url}, {"previous", nullptr}, {"next", nullptr}};
+}
+
 std::string new_id() {
   unsigned char raw[16];
   RAND_bytes(raw, sizeof raw);

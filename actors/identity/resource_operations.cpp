@@ -55,18 +55,9 @@ const std::vector<resource_kind>& resource_kinds() {
   return kinds;
 }
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 /// The record as clients see it: no private attributes, with its links.
 json render(const resource_kind& k, const json& record, const std::string& base) {
-  json out = json::object();
-  for (auto& [key, value] : record.items())
-    if (!key.starts_with("_"))
-      out[key] = value;
-  out["links"] = {{"self", base + "/" + k.collection + "/" + str(record, "id")}};
+  json out = render_record(record, base + "/" + k.collection + "/" + str(record, "id"));
   if (k.kind == "endpoint")
     out["region"] = record.value("region_id", json(nullptr));  // the pre-v3.2 name
   return out;
@@ -150,9 +141,7 @@ public:
         items.push_back(render(k_, r, c.base));
     }
     return api_json(200, {{k_.collection, std::move(items)},
-                          {"links", {{"self", c.base + "/" + k_.collection},
-                                     {"previous", nullptr},
-                                     {"next", nullptr}}}});
+                          {"links", list_links(c.base + "/" + k_.collection)}});
   }
 
   api_result show(api_call& c) const {
