@@ -51,12 +51,21 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 /// restart keeps its ports), else the file given, else all-in-one.
 cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_file) {
   cluster_spec c;
-  if (!cluster_file.empty())
+  if (!cluster_file.empty()) {
     c = load_cluster(cluster_file);
-  else if (std::filesystem::exists(s.cluster_file()))
-    return load_cluster(s.cluster_file());
-  else
+  } else if (std::filesystem::exists(s.cluster_file())) {
+    c = load_cluster(s.cluster_file());
+    if (c.all_in_one_layout)
+      for (auto& current : all_in_one().nodes)
+        for (auto& n : c.nodes)
+          if (n.name == current.name)
+            n.roles = current.roles;
+    if (c.api_port == 0)  // recorded before the gateway existed
+      c.api_port = pick_free_port(c.api_host);
+    return c;
+  } else {
     c = all_in_one();
+  }
   if (c.curve && c.operator_secret_key.empty())
     std::tie(c.operator_public_key, c.operator_secret_key) = runtime::make_curve_keypair();
   std::set<int> taken;

@@ -43,6 +43,7 @@ cluster_spec all_in_one() {
   add("ctl-1", {"conductor", "identity", "gateway", "echo"});
   add("cmp-1", {"echo"});
   add("cmp-2", {"echo"});
+  c.all_in_one_layout = true;
   return c;
 }
 
@@ -60,6 +61,7 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
   c.curve = t["cluster"]["curve"].value_or(false);
   c.operator_public_key = t["cluster"]["operator_public_key"].value_or(std::string{});
   c.operator_secret_key = t["cluster"]["operator_secret_key"].value_or(std::string{});
+  c.all_in_one_layout = t["cluster"]["layout"].value_or(std::string{}) == "all-in-one";
   c.api_host = t["cluster"]["api_host"].value_or(std::string{"127.0.0.1"});
   c.api_port = static_cast<int>(t["cluster"]["api_port"].value_or(int64_t{0}));
   if (auto roles = t["roles"].as_table())
@@ -107,6 +109,8 @@ void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
   toml::table t;
   toml::table cluster{{"heartbeat_ms", c.heartbeat_ms}, {"liveness", c.liveness},
                       {"curve", c.curve}, {"api_host", c.api_host}, {"api_port", c.api_port}};
+  if (c.all_in_one_layout)
+    cluster.insert("layout", "all-in-one");
   if (!c.operator_public_key.empty()) {
     cluster.insert("operator_public_key", c.operator_public_key);
     cluster.insert("operator_secret_key", c.operator_secret_key);

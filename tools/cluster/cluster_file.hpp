@@ -44,6 +44,9 @@ struct cluster_spec {
   // which every node accepts as a client besides its peers.
   std::string operator_public_key;
   std::string operator_secret_key;
+  // Started without a cluster file: the node roles follow this binary's
+  // all-in-one layout at every `up`, so an upgrade brings its new roles.
+  bool all_in_one_layout = false;
   std::string api_host = "127.0.0.1";
   int api_port = 0;
   std::map<std::string, std::map<std::string, std::string>> role_settings;
