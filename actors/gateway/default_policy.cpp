@@ -30,6 +30,11 @@ void add_default_rules(policy& p) {
   p.set("identity:get_domain", "rule:system_reader or domain_id:%(domain_id)s");
   p.set("identity:get_project", "rule:system_reader or project_id:%(project_id)s");
   p.set("identity:get_user", "rule:system_reader or rule:owner");
+  p.set("identity:get_project_tags", "rule:system_reader or project_id:%(project_id)s");
+  p.set("identity:get_project_tag", "rule:system_reader or project_id:%(project_id)s");
+  for (const char* op : {"update_project_tags", "delete_project_tags", "create_project_tag",
+                         "delete_project_tag"})
+    p.set(std::string{"identity:"} + op, "rule:admin_required");
   p.set("identity:get_region", "rule:authenticated");
   p.set("identity:list_regions", "rule:authenticated");
 

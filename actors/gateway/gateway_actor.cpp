@@ -36,7 +36,7 @@ policy load_policy(const runtime::role_env& env) {
       throw std::runtime_error("cannot read policy file " + file);
     std::stringstream text;
     text << in.rdbuf();
-    p.load_json(text.str());
+    p.load_file(text.str());
   }
   return p;
 }

@@ -29,6 +29,14 @@ api_routes identity_routes() {
     add("DELETE", item, std::string{"delete_"} + singular);
   }
 
+  // Project tags.
+  add("GET", "/projects/{project_id}/tags", "get_project_tags");
+  add("PUT", "/projects/{project_id}/tags", "update_project_tags");
+  add("DELETE", "/projects/{project_id}/tags", "delete_project_tags");
+  add("GET", "/projects/{project_id}/tags/{tag}", "get_project_tag");
+  add("PUT", "/projects/{project_id}/tags/{tag}", "create_project_tag");
+  add("DELETE", "/projects/{project_id}/tags/{tag}", "delete_project_tag");
+
   // Tokens and what a token may see.
   add("POST", "/auth/tokens", "issue_token", false);
   add("GET", "/auth/tokens", "validate_token");

@@ -208,6 +208,52 @@ void policy::load_json(const std::string& text) {
   }
 }
 
+void policy::load_file(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '{')
+    return load_json(text);
+  auto unquote = [](std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+      s.pop_back();
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+      s.erase(0, 1);
+    if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+      s = s.substr(1, s.size() - 2);
+    return s;
+  };
+  std::size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    const auto content = line.find_first_not_of(" \t\r");
+    if (content == std::string::npos || line[content] == '#' || line.substr(content) == "---")
+      continue;
+    // The name is quoted (it holds ':'); the separator is the ':' after it.
+    std::size_t sep = std::string::npos;
+    if (line[content] == '"' || line[content] == '\'') {
+      const auto close = line.find(line[content], content + 1);
+      if (close != std::string::npos)
+        sep = line.find(':', close);
+    } else {
+      sep = line.find(": ", content);
+    }
+    if (sep == std::string::npos)
+      throw std::invalid_argument("policy file line " + std::to_string(line_no) +
+                                  ": expected \"name\": \"rule\"");
+    const auto name = unquote(line.substr(content, sep - content));
+    try {
+      set(name, unquote(line.substr(sep + 1)));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("policy file line " + std::to_string(line_no) + " (" + name +
+                                  "): " + e.what());
+    }
+  }
+}
+
 bool policy::has(const std::string& name) const {
   return rules_.count(name) != 0;
 }

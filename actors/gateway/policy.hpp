@@ -41,6 +41,11 @@ public:
   /// format of an oslo.policy policy.json; throws std::invalid_argument.
   void load_json(const std::string& text);
 
+  /// Adds or replaces every rule of a policy file: JSON (policy.json), or
+  /// the one-rule-per-line YAML of policy.yaml (`"name": "rule"`, comments
+  /// with #); throws std::invalid_argument naming the line.
+  void load_file(const std::string& text);
+
   bool has(const std::string& name) const;
 
   /// Whether `rule` allows `caller` on `target`. An unknown rule denies.

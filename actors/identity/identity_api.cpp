@@ -90,6 +90,7 @@ identity_api::identity_api(identity_store& store, token_service& tokens,
   add_resource_operations();
   add_assignment_operations();
   add_auth_operations();
+  add_project_tag_operations();
 }
 
 api_result identity_api::handle(const msg::context& ctx, const msg::api_call_request& req,

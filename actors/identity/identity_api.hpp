@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "actors/identity/identity_store.hpp"
@@ -86,6 +87,7 @@ private:
   void add_resource_operations();
   void add_assignment_operations();
   void add_auth_operations();
+  void add_project_tag_operations();
 
   identity_store& store_;
   token_service& tokens_;

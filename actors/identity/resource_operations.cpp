@@ -79,6 +79,45 @@ bool filter_matches(const json& value, const std::string& wanted) {
   return value.dump() == wanted;
 }
 
+/// The project list filters on tags: `tags` (all of), `tags-any`,
+/// `not-tags` (not all of), `not-tags-any` (none of); comma-separated.
+bool tags_match(const json& project, const api_call& c) {
+  const auto have = project.value("tags", std::vector<std::string>{});
+  auto split = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      auto comma = text.find(',', start);
+      if (comma == std::string::npos)
+        comma = text.size();
+      if (comma > start)
+        out.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return out;
+  };
+  auto has = [&have](const std::string& t) {
+    return std::find(have.begin(), have.end(), t) != have.end();
+  };
+  auto all_of = [&](const std::string* q) {
+    auto wanted = split(*q);
+    return std::all_of(wanted.begin(), wanted.end(), has);
+  };
+  auto any_of = [&](const std::string* q) {
+    auto wanted = split(*q);
+    return std::any_of(wanted.begin(), wanted.end(), has);
+  };
+  if (auto q = c.query("tags"); q && !all_of(q))
+    return false;
+  if (auto q = c.query("tags-any"); q && !any_of(q))
+    return false;
+  if (auto q = c.query("not-tags"); q && all_of(q))
+    return false;
+  if (auto q = c.query("not-tags-any"); q && any_of(q))
+    return false;
+  return true;
+}
+
 /// Every record that depends on kind/id and goes with it.
 std::vector<store_change> cascade(const identity_store& s, const std::string& kind,
                                   const std::string& id) {
@@ -137,6 +176,8 @@ public:
           auto v = r.find(f);
           keep = keep && v != r.end() && filter_matches(*v, *wanted);
         }
+      if (keep && k_.kind == "project")
+        keep = tags_match(r, c);
       if (keep)
         items.push_back(render(k_, r, c.base));
     }

@@ -151,6 +151,21 @@ class IdentityApi(unittest.TestCase):
         self.call("DELETE", "/services/" + service["id"])
         self.assertKeystoneError(self.call("GET", "/endpoints/" + endpoint["id"]), 404)  # went with it
 
+    def test_project_tags(self):
+        project = self.create("projects", "project", {"name": "tagged", "tags": ["a"]})
+        base = f"/projects/{project['id']}/tags"
+        self.assertEqual(self.call("PUT", base + "/b").status, 201)
+        self.assertEqual(self.call("GET", base).json()["tags"], ["a", "b"])
+        self.assertEqual(self.call("GET", base + "/b").status, 204)
+        self.assertKeystoneError(self.call("GET", base + "/zzz"), 404)
+        self.assertKeystoneError(self.call("PUT", base, {"tags": ["ok", "no/slash"]}), 400)
+        ids = [p["id"] for p in self.call("GET", "/projects?tags=a,b").json()["projects"]]
+        self.assertEqual(ids, [project["id"]])
+        self.assertEqual(self.call("GET", "/projects?tags-any=zzz").json()["projects"], [])
+        self.assertNotIn(project["id"], [p["id"] for p in self.call("GET", "/projects?not-tags-any=b").json()["projects"]])
+        self.assertEqual(self.call("DELETE", base).status, 204)
+        self.assertEqual(self.call("GET", "/projects/" + project["id"]).json()["project"]["tags"], [])
+
     def test_duplicate_names_conflict(self):
         self.create("projects", "project", {"name": "twin"})
         self.assertKeystoneError(self.call("POST", "/projects", {"project": {"name": "twin"}}), 409)
@@ -309,6 +324,29 @@ class ExpiringTokens(unittest.TestCase):
             self.assertEqual(c.request("GET", V3 + "/auth/projects", token=token).status, 200)
             self.assertTrue(wait_until(lambda: c.request("GET", V3 + "/auth/projects", token=token).status == 401,
                                        timeout=10))
+
+
+class PolicyFile(unittest.TestCase):
+    def test_an_operator_file_overrides_the_defaults(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write('# members may list every project here\n"identity:list_projects": "role:member"\n')
+        try:
+            with Cluster({"identity": {"password_cost": "4"}, "gateway": {"policy_file": f.name}}) as c:
+                admin = c.admin_token()
+                reader_role = c.request("GET", V3 + "/roles?name=reader", token=admin).json()["roles"][0]["id"]
+                project = c.request("POST", V3 + "/projects", token=admin, body={"project": {"name": "p"}}).json()["project"]
+                user = c.request("POST", V3 + "/users", token=admin,
+                                 body={"user": {"name": "r", "password": "pw-r"}}).json()["user"]
+                c.request("PUT", V3 + f"/projects/{project['id']}/users/{user['id']}/roles/{reader_role}", token=admin)
+                reader, _ = c.token("r", "pw-r", "p")
+                self.assertEqual(c.request("GET", V3 + "/projects", token=reader).status, 403)  # a reader only
+                member = c.request("GET", V3 + "/roles?name=member", token=admin).json()["roles"][0]["id"]
+                c.request("PUT", V3 + f"/projects/{project['id']}/users/{user['id']}/roles/{member}", token=admin)
+                reader, _ = c.token("r", "pw-r", "p")
+                self.assertEqual(c.request("GET", V3 + "/projects", token=reader).status, 200)
+        finally:
+            os.unlink(f.name)
 
 
 if __name__ == "__main__":
