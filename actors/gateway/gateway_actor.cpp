@@ -25,6 +25,8 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;
 /// re-subscribes after an identity restart).
 constexpr auto watch_interval = std::chrono::seconds(5);
 constexpr auto watch_timeout = std::chrono::seconds(5);
+/// Tokens the gateway remembers at most (the cache empties when full).
+constexpr std::size_t max_cached_tokens = 100000;
 
 policy load_policy(const runtime::role_env& env) {
   policy p;
@@ -57,8 +59,10 @@ class gateway_actor : public runtime::role_actor {
 public:
   gateway_actor(caf::actor_config& cfg, runtime::role_env env)
     : role_actor(cfg, std::move(env)),
-      tokens_(std::stoll(this->env().setting("token_cache_seconds", "300")), 100000),
-      verifier_(this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string())) {
+      tokens_(std::make_shared<token_cache>(
+        std::stoll(this->env().setting("token_cache_seconds", "300")), max_cached_tokens)),
+      verifier_(std::make_shared<token_verifier>(
+        this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string()))) {
     identity_ = this->env().setting("identity", "identity@" + this->env().node);
   }
 
@@ -70,11 +74,11 @@ public:
     s.role_addresses["identity"] = identity_;
     for (const char* role : {"image-api", "compute-api", "network-server", "placement"})
       s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);
-    pipeline_ = std::make_unique<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
+    pipeline_ = std::make_shared<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
                                                    tokens_, verifier_);
     server_ = std::make_unique<http_server>(
       listen_options(env()),
-      [p = pipeline_.get()](http_request&& req, http_responder respond) {
+      [p = pipeline_](http_request&& req, http_responder respond) {
         p->handle(std::move(req), std::move(respond));
       });
     env().shared->put("gateway.port", std::make_shared<uint16_t>(server_->port()));
@@ -82,14 +86,14 @@ public:
     send(this, watch_atom::value);
     return {
       [this](const msg::context&, const msg::revocation_notice& n) {
-        tokens_.revoke(n.event, runtime::unix_seconds());
+        tokens_->revoke(n.event, runtime::unix_seconds());
       },
       [this](watch_atom) { watch_revocations(); },
     };
   }
 
   void on_exit() override {
-    server_.reset();  // stops the HTTP threads before what they use goes away
+    server_.reset();  // stops the HTTP threads; requests in flight keep the pipeline alive
     pipeline_.reset();
     role_actor::on_exit();
   }
@@ -97,7 +101,7 @@ public:
 private:
   void watch_revocations() {
     delayed_send(this, watch_interval, watch_atom::value);
-    verifier_.reload();
+    verifier_->reload();
     auto identity = env().dir->resolve(identity_);
     if (!identity)
       return;
@@ -107,15 +111,15 @@ private:
         [this](msg::revocations_reply& reply) {
           const auto now = runtime::unix_seconds();
           for (auto& e : reply.events)
-            tokens_.revoke(e, now);
+            tokens_->revoke(e, now);
         },
         [](caf::error&) { /* identity not up yet: the next round retries */ });
   }
 
-  token_cache tokens_;
-  token_verifier verifier_;
+  std::shared_ptr<token_cache> tokens_;
+  std::shared_ptr<token_verifier> verifier_;
   std::string identity_;
-  std::unique_ptr<request_pipeline> pipeline_;
+  std::shared_ptr<request_pipeline> pipeline_;
   std::unique_ptr<http_server> server_;
 };
 

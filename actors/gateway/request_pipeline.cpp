@@ -57,14 +57,15 @@ struct request_pipeline::call {
 };
 
 request_pipeline::request_pipeline(caf::actor_system& system, runtime::directory& dir,
-                                   gateway_settings settings, policy rules, token_cache& tokens,
-                                   token_verifier& verifier)
+                                   gateway_settings settings, policy rules,
+                                   std::shared_ptr<token_cache> tokens,
+                                   std::shared_ptr<token_verifier> verifier)
   : system_(system),
     dir_(dir),
     settings_(std::move(settings)),
     rules_(std::move(rules)),
-    tokens_(tokens),
-    verifier_(verifier),
+    tokens_(std::move(tokens)),
+    verifier_(std::move(verifier)),
     apis_(all_apis()) {}
 
 std::string request_pipeline::address_of(const std::string& role) const {
@@ -160,31 +161,31 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     return send(std::move(c));
   if (c->token.empty())
     return fail(*c, 401, "The request you have made requires authentication.");
-  if (auto cached = tokens_.find(c->token, runtime::unix_seconds())) {
+  if (auto cached = tokens_->find(c->token, runtime::unix_seconds())) {
     c->ctx.caller = caller_of(*cached);
     return authorize_and_send(std::move(c));
   }
   // Not cached: forged, expired and revoked tokens are refused here; the
   // identity role decides about the rest, then the request goes on.
-  if (verifier_.refusal(c->token, runtime::unix_seconds(), tokens_))
+  if (verifier_->refusal(c->token, runtime::unix_seconds(), *tokens_))
     return fail(*c, 401, "The request you have made requires authentication.");
   auto identity = dir_.resolve(address_of("identity"));
   if (!identity)
     return fail(*c, 503, "The identity service is not available.");
-  system_.spawn([this, c, identity](caf::event_based_actor* self) {
-    self->request(identity, settings_.call_timeout, c->ctx, msg::validate_token_request{c->token})
+  system_.spawn([p = shared_from_this(), c, identity](caf::event_based_actor* self) {
+    self->request(identity, p->settings_.call_timeout, c->ctx, msg::validate_token_request{c->token})
       .then(
-        [this, c](msg::validate_token_reply& reply) {
-          tokens_.put(c->token, reply.token, runtime::unix_seconds());
+        [p, c](msg::validate_token_reply& reply) {
+          p->tokens_->put(c->token, reply.token, runtime::unix_seconds());
           c->ctx.caller = caller_of(reply.token);
-          authorize_and_send(c);
+          p->authorize_and_send(c);
         },
-        [this, c](caf::error& e) {
+        [p, c](caf::error& e) {
           auto err = runtime::to_error(e);
           if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
-            fail(*c, 401, "The request you have made requires authentication.");
+            p->fail(*c, 401, "The request you have made requires authentication.");
           else
-            fail(*c, status_of(err.code), err.message);
+            p->fail(*c, status_of(err.code), err.message);
         });
   });
 }
@@ -203,8 +204,8 @@ void request_pipeline::send(std::shared_ptr<call> c) const {
   auto target = dir_.resolve(address_of(c->api->routes.role));
   if (!target)
     return fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
-  system_.spawn([this, c, target](caf::event_based_actor* self) {
-    self->request(target, settings_.call_timeout, c->ctx, c->req)
+  system_.spawn([p = shared_from_this(), c, target](caf::event_based_actor* self) {
+    self->request(target, p->settings_.call_timeout, c->ctx, c->req)
       .then(
         [c](msg::api_call_reply& reply) {
           http_response r;
@@ -215,9 +216,9 @@ void request_pipeline::send(std::shared_ptr<call> c) const {
             r.content_type.clear();
           c->answer(std::move(r));
         },
-        [this, c](caf::error& e) {
+        [p, c](caf::error& e) {
           auto err = runtime::to_error(e);
-          fail(*c, status_of(err.code), err.message);
+          p->fail(*c, status_of(err.code), err.message);
         });
   });
 }

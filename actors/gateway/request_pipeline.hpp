@@ -8,7 +8,8 @@
 //   rendered in the API's own format, with x-openstack-request-id.
 //
 // Messages are sent by a short-lived actor per request, so no thread ever
-// waits for an answer.
+// waits for an answer. Those actors share ownership of the pipeline: a
+// request still in flight when the gateway stops finds it intact.
 
 #include <chrono>
 #include <map>
@@ -39,10 +40,11 @@ struct gateway_settings {
   std::map<std::string, std::string> role_addresses;  // "identity" → "identity@ctl-1"
 };
 
-class request_pipeline {
+class request_pipeline : public std::enable_shared_from_this<request_pipeline> {
 public:
   request_pipeline(caf::actor_system& system, runtime::directory& dir, gateway_settings settings,
-                   policy rules, token_cache& tokens, token_verifier& verifier);
+                   policy rules, std::shared_ptr<token_cache> tokens,
+                   std::shared_ptr<token_verifier> verifier);
 
   /// Called on an HTTP thread for every request.
   void handle(http_request&& req, http_responder respond) const;
@@ -62,8 +64,8 @@ private:
   runtime::directory& dir_;
   gateway_settings settings_;
   policy rules_;
-  token_cache& tokens_;
-  token_verifier& verifier_;
+  std::shared_ptr<token_cache> tokens_;
+  std::shared_ptr<token_verifier> verifier_;
   std::vector<api_surface> apis_;
   mutable std::mutex documents_mu_;
   mutable std::unordered_map<std::string, std::optional<http_response>> documents_;
