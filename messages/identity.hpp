@@ -12,6 +12,7 @@
 namespace stratus::msg {
 
 /// What a valid token stands for.
+/// Appended fields: application_credential_id (validate_token_reply v2).
 struct token_info {
   static constexpr const char* type_name = "identity.token_info";
   std::string user_id;
@@ -26,12 +27,14 @@ struct token_info {
   std::vector<std::string> methods;
   int64_t issued_at = 0;           // Unix seconds
   int64_t expires_at = 0;          // Unix seconds
+  std::string application_credential_id;  // tokens made with one: its roles only
   STRATUS_FIELDS(user_id, user_name, user_domain_id, project_id, project_domain_id, domain_id,
-                 system_scope, roles, audit_id, methods, issued_at, expires_at)
+                 system_scope, roles, audit_id, methods, issued_at, expires_at,
+                 application_credential_id)
 };
 
 struct validate_token_reply {
-  STRATUS_MESSAGE("identity.validate_token_reply", 1, 1) // 1: initial
+  STRATUS_MESSAGE("identity.validate_token_reply", 2, 1) // 1: initial; 2: token.application_credential_id
   token_info token;
   STRATUS_FIELDS(token)
 };
@@ -45,7 +48,9 @@ struct validate_token_request {
 };
 
 /// Tokens issued at or before `issued_before` that match every non-empty
-/// field are revoked (Keystone's revocation events).
+/// field are revoked (Keystone's revocation events). Appended fields:
+/// application_credential_id (v2 of the messages carrying events; older
+/// readers would take such an event for "every token", hence compat 2).
 struct revocation_event {
   static constexpr const char* type_name = "identity.revocation_event";
   std::string user_id;
@@ -53,19 +58,23 @@ struct revocation_event {
   std::string audit_id;
   int64_t issued_before = 0;  // Unix seconds
   int64_t expires_at = 0;     // when the event stops mattering (Unix seconds)
-  STRATUS_FIELDS(user_id, project_id, audit_id, issued_before, expires_at)
+  std::string application_credential_id;
+  STRATUS_FIELDS(user_id, project_id, audit_id, issued_before, expires_at,
+                 application_credential_id)
 
   bool operator==(const revocation_event&) const = default;
 
   bool matches(const token_info& t) const {
     return t.issued_at <= issued_before && (user_id.empty() || user_id == t.user_id) &&
            (project_id.empty() || project_id == t.project_id) &&
-           (audit_id.empty() || audit_id == t.audit_id);
+           (audit_id.empty() || audit_id == t.audit_id) &&
+           (application_credential_id.empty() ||
+            application_credential_id == t.application_credential_id);
   }
 };
 
 struct revocations_reply {
-  STRATUS_MESSAGE("identity.revocations_reply", 1, 1) // 1: initial
+  STRATUS_MESSAGE("identity.revocations_reply", 2, 2) // 1: initial; 2: events' application_credential_id
   std::vector<revocation_event> events;
   STRATUS_FIELDS(events)
 };
@@ -81,7 +90,7 @@ struct watch_revocations_request {
 
 /// Pushed to every subscriber when a token, a user or an assignment is revoked.
 struct revocation_notice {
-  STRATUS_MESSAGE("identity.revocation_notice", 1, 1) // 1: initial
+  STRATUS_MESSAGE("identity.revocation_notice", 2, 2) // 1: initial; 2: event.application_credential_id
   static constexpr bool notice = true;
   revocation_event event;
   STRATUS_FIELDS(event)

@@ -65,9 +65,11 @@ std::optional<std::string> token_verifier::refusal(const std::string& token, int
     return "token expired";
   msg::token_info info;
   info.user_id = payload->user_id;
-  if (payload->scope == identity::token_scope::project)
+  if (payload->scope == identity::token_scope::project ||
+      payload->scope == identity::token_scope::application_credential)
     info.project_id = payload->scope_id;
   info.audit_id = payload->audit_id;
+  info.application_credential_id = payload->application_credential_id;
   info.issued_at = static_cast<int64_t>(opened.issued_at);
   if (revocations.is_revoked(info))
     return "token revoked";

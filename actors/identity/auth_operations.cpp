@@ -40,9 +40,23 @@ const json* find_named(const identity_store& s, const std::string& kind, const j
 void identity_api::add_auth_operations() {
   auto& s = store_;
 
-  // Scopes the new token and answers 201 with it (the last step of every method).
-  auto issue = [this, &s](const std::string& user_id, std::vector<std::string> methods,
-                          double expires_at, const json& scope, bool catalog, int64_t now) {
+  // Signs the token of `p` and answers 201 with it (the last step of every method).
+  auto sign = [this](token_payload p, bool catalog, int64_t now) -> api_result {
+    auto resolved = tokens_.resolve(p, now);
+    if (auto* refusal = std::get_if<token_refusal>(&resolved))
+      return unauthorized(p.scope == token_scope::unscoped ? requires_authentication
+                                                           : refusal->reason + ".");
+    api_result r;
+    r.reply.status = 201;
+    r.reply.body = tokens_.render(std::get<msg::token_info>(resolved), catalog);
+    r.reply.headers.push_back({"X-Subject-Token", tokens_.encrypt(p, now)});
+    return r;
+  };
+
+  // Scopes a token for an authenticated user as the request asks, then signs it.
+  auto issue = [&s, sign](const std::string& user_id, std::vector<std::string> methods,
+                          double expires_at, const json& scope, bool catalog,
+                          int64_t now) -> api_result {
     token_payload p;
     p.user_id = user_id;
     p.methods = std::move(methods);
@@ -76,18 +90,10 @@ void identity_api::add_auth_operations() {
         p.scope_id = project;
       }
     }
-    auto resolved = tokens_.resolve(p, now);
-    if (auto* refusal = std::get_if<token_refusal>(&resolved))
-      return unauthorized(p.scope == token_scope::unscoped ? requires_authentication
-                                                           : refusal->reason + ".");
-    api_result r;
-    r.reply.status = 201;
-    r.reply.body = tokens_.render(std::get<msg::token_info>(resolved), catalog);
-    r.reply.headers.push_back({"X-Subject-Token", tokens_.encrypt(p, now)});
-    return r;
+    return sign(std::move(p), catalog, now);
   };
 
-  operations_["identity:issue_token"] = [this, &s, issue](api_call& c) -> api_result {
+  operations_["identity:issue_token"] = [this, &s, issue, sign](api_call& c) -> api_result {
     auto auth = c.body.find("auth");
     if (auth == c.body.end() || !auth->is_object() || !(*auth)["identity"].is_object())
       return api_error(msg::errc::invalid, "Expecting to find auth.identity in request body.");
@@ -134,7 +140,43 @@ void identity_api::add_auth_operations() {
       return issue(t->user_id, methods_after,
                    std::min(expires, static_cast<double>(t->expires_at)), scope, catalog, now);
     }
-    return unauthorized("Unsupported authentication method; use password or token.");
+    if (has("application_credential")) {
+      // By id, or by name with its user; the token is scoped to its project.
+      const json ref = identity.value("application_credential", json::object());
+      const json* credential = nullptr;
+      if (auto id = str(ref, "id"); !id.empty()) {
+        credential = s.find("application_credential", id);
+      } else if (auto user = find_named(s, "user", ref.value("user", json::object()))) {
+        for (auto& [id, x] : s.all("application_credential"))
+          if (str(x, "user_id") == str(*user, "id") && str(x, "name") == str(ref, "name"))
+            credential = &x;
+      }
+      auto user = credential ? s.find("user", str(*credential, "user_id")) : nullptr;
+      if (!credential || !user || !user->value("enabled", true) || !ref.value("secret", json()).is_string())
+        return unauthorized();
+      const auto expires_at = str(*credential, "expires_at");
+      if (!expires_at.empty() && expires_at < token_service::iso_time(static_cast<double>(now)))
+        return unauthorized("The application credential has expired.");
+      token_payload p;
+      p.scope = token_scope::application_credential;
+      p.user_id = str(*user, "id");
+      p.methods = {"application_credential"};
+      p.scope_id = str(*credential, "project_id");
+      p.application_credential_id = str(*credential, "id");
+      p.expires_at = expires;
+      p.audit_id = new_audit_id();
+      api_result r;
+      r.kdf = std::make_shared<kdf_job>();
+      r.kdf->verify = true;
+      r.kdf->password = ref["secret"].get<std::string>();
+      r.kdf->hash = str(*credential, "_secret_hash");
+      r.kdf->then = [sign, p, catalog, now](bool matched, const std::string&) {
+        return matched ? sign(p, catalog, now) : unauthorized();
+      };
+      return r;
+    }
+    return unauthorized("Unsupported authentication method; use password, token or "
+                        "application_credential.");
   };
 
   // The subject token of GET/HEAD/DELETE /v3/auth/tokens, checked and
@@ -262,10 +304,29 @@ void identity_api::add_auth_operations() {
     std::string secret = str(body, "secret");
     if (secret.empty())
       secret = new_audit_id() + new_audit_id();
+    // The roles asked for (by id or name), each one the caller holds; all of
+    // the caller's roles when none are named.
     json roles = json::array();
-    for (auto& name : c.ctx.caller.roles)
-      if (auto role = s.find_by("role", "name", name))
-        roles.push_back({{"id", str(*role, "id")}, {"name", name}});
+    auto held = [&c](const std::string& name) {
+      auto& mine = c.ctx.caller.roles;
+      return std::find(mine.begin(), mine.end(), name) != mine.end();
+    };
+    const json asked = body.value("roles", json::array());
+    if (!asked.is_array())
+      return api_error(msg::errc::invalid, "application_credential.roles must be a list.");
+    for (auto& ref : asked) {
+      auto role = ref.is_object() ? (str(ref, "id").empty() ? s.find_by("role", "name", str(ref, "name"))
+                                                            : s.find("role", str(ref, "id")))
+                                  : nullptr;
+      if (!role || !held(str(*role, "name")))
+        return api_error(msg::errc::forbidden, "An application credential can only carry roles "
+                                               "its creator holds on the project.");
+      roles.push_back({{"id", str(*role, "id")}, {"name", str(*role, "name")}});
+    }
+    if (asked.empty())
+      for (auto& name : c.ctx.caller.roles)
+        if (auto role = s.find_by("role", "name", name))
+          roles.push_back({{"id", str(*role, "id")}, {"name", name}});
     json record{{"id", new_id()},
                 {"name", str(body, "name")},
                 {"description", body.value("description", json(nullptr))},
@@ -312,13 +373,16 @@ void identity_api::add_auth_operations() {
                            render_record(*x, c.base + "/users/" + c.path("user_id") +
                                               "/application_credentials/" + str(*x, "id"))}});
   };
-  operations_["identity:delete_application_credential"] = [owned_credential](api_call& c) {
+  operations_["identity:delete_application_credential"] = [this, owned_credential](api_call& c) {
     auto x = owned_credential(c);
     if (!x)
       return api_error(msg::errc::not_found, "Could not find application credential: " +
                                                c.path("application_credential_id") + ".");
     auto r = api_no_content();
     r.changes.push_back({"application_credential", str(*x, "id"), std::nullopt});
+    auto e = revocation(c.now, c.now + settings_.token_ttl_seconds, str(*x, "user_id"), "");
+    e.application_credential_id = str(*x, "id");  // its tokens only, not all of the user's
+    r.revoked.push_back(e);
     return r;
   };
 

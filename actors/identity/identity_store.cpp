@@ -16,7 +16,8 @@ const char* target_name(target_type t) {
 
 json revocation_record(const msg::revocation_event& e) {
   return {{"user_id", e.user_id}, {"project_id", e.project_id}, {"audit_id", e.audit_id},
-          {"issued_before", e.issued_before}, {"expires_at", e.expires_at}};
+          {"issued_before", e.issued_before}, {"expires_at", e.expires_at},
+          {"application_credential_id", e.application_credential_id}};
 }
 
 msg::revocation_event revocation_from_record(const json& r) {
@@ -26,6 +27,7 @@ msg::revocation_event revocation_from_record(const json& r) {
   e.audit_id = r.value("audit_id", "");
   e.issued_before = r.value("issued_before", int64_t{0});
   e.expires_at = r.value("expires_at", int64_t{0});
+  e.application_credential_id = r.value("application_credential_id", "");
   return e;
 }
 

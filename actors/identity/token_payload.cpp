@@ -36,7 +36,8 @@ std::string encode_payload(const token_payload& p) {
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
   const bool scoped = p.scope != token_scope::unscoped;
-  pk.pack_array(scoped ? 6 : 5);
+  const bool with_credential = p.scope == token_scope::application_credential;
+  pk.pack_array(scoped ? (with_credential ? 7 : 6) : 5);
   pk.pack(static_cast<uint8_t>(p.scope));
   pk.pack(p.user_id);
   pk.pack(method_bits(p.methods));
@@ -45,6 +46,8 @@ std::string encode_payload(const token_payload& p) {
   pk.pack(p.expires_at);
   pk.pack_array(1);
   pk.pack(p.audit_id);
+  if (with_credential)
+    pk.pack(p.application_credential_id);
   return {buf.data(), buf.size()};
 }
 
@@ -62,11 +65,12 @@ std::optional<token_payload> decode_payload(std::string_view bytes) {
     token_payload p;
     const auto version = a[0].as<uint8_t>();
     switch (version) {
-      case 0: case 1: case 2: case 8: p.scope = static_cast<token_scope>(version); break;
+      case 0: case 1: case 2: case 8: case 9: p.scope = static_cast<token_scope>(version); break;
       default: return std::nullopt;
     }
     const bool scoped = p.scope != token_scope::unscoped;
-    if (o.via.array.size != (scoped ? 6u : 5u))
+    const bool with_credential = p.scope == token_scope::application_credential;
+    if (o.via.array.size != (scoped ? (with_credential ? 7u : 6u) : 5u))
       return std::nullopt;
     std::size_t i = 1;
     p.user_id = a[i++].as<std::string>();
@@ -74,10 +78,12 @@ std::optional<token_payload> decode_payload(std::string_view bytes) {
     if (scoped)
       p.scope_id = a[i++].as<std::string>();
     p.expires_at = a[i++].as<double>();
-    auto audits = a[i].as<std::vector<std::string>>();
+    auto audits = a[i++].as<std::vector<std::string>>();
     if (audits.empty())
       return std::nullopt;
     p.audit_id = audits.front();
+    if (with_credential)
+      p.application_credential_id = a[i].as<std::string>();
     return p;
   } catch (const std::exception&) {
     return std::nullopt;

@@ -1,8 +1,9 @@
 #pragma once
 // What a token carries, laid out as Keystone's Fernet payloads: a msgpack
-// array [version, user_id, methods, (scope,) expires_at, [audit_id]] where
-// version says the scope (0 unscoped, 1 domain, 2 project, 8 system) and
-// methods is a bit set. Everything else (names, roles, the catalog) is
+// array [version, user_id, methods, (scope,) expires_at, [audit_id]
+// (, application credential id)] where version says the scope (0 unscoped,
+// 1 domain, 2 project, 8 system, 9 project through an application
+// credential) and methods is a bit set. Everything else (names, roles, the catalog) is
 // looked up at validation time, so tokens stay short.
 
 #include <cstdint>
@@ -13,7 +14,13 @@
 
 namespace stratus::identity {
 
-enum class token_scope : uint8_t { unscoped = 0, domain = 1, project = 2, system = 8 };
+enum class token_scope : uint8_t {
+  unscoped = 0,
+  domain = 1,
+  project = 2,
+  system = 8,
+  application_credential = 9,  // a project, with the credential's roles only
+};
 
 struct token_payload {
   token_scope scope = token_scope::unscoped;
@@ -22,6 +29,7 @@ struct token_payload {
   std::string scope_id;              // project or domain id, or "all"
   double expires_at = 0;             // Unix seconds
   std::string audit_id;
+  std::string application_credential_id;  // scope application_credential only
 
   bool operator==(const token_payload&) const = default;
 };

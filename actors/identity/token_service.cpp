@@ -66,13 +66,26 @@ std::variant<msg::token_info, token_refusal> token_service::resolve(const token_
   switch (p.scope) {
     case token_scope::unscoped:
       break;
-    case token_scope::project: {
+    case token_scope::project:
+    case token_scope::application_credential: {
       auto project = store_.find("project", p.scope_id);
       if (!project || !project->value("enabled", true))
         return token_refusal{"project unknown or disabled"};
       t.project_id = p.scope_id;
       t.project_domain_id = project->value("domain_id", "");
       role_ids = store_.effective_roles(p.user_id, target_type::project, p.scope_id);
+      if (p.scope == token_scope::application_credential) {
+        auto credential = store_.find("application_credential", p.application_credential_id);
+        if (!credential || credential->value("user_id", "") != p.user_id)
+          return token_refusal{"the application credential is gone"};
+        // Its roles only, and only those the user still holds.
+        std::set<std::string> granted;
+        for (auto& role : credential->value("roles", json::array()))
+          if (role_ids.count(role.value("id", "")))
+            granted.insert(role.value("id", ""));
+        role_ids = std::move(granted);
+        t.application_credential_id = p.application_credential_id;
+      }
       break;
     }
     case token_scope::domain: {
@@ -127,6 +140,10 @@ std::string token_service::render(const msg::token_info& t, bool with_catalog) c
                         {"name", p ? p->value("name", "") : ""},
                         {"domain", domain_ref(t.project_domain_id)}};
     token["is_domain"] = false;
+    if (auto credential = store_.find("application_credential", t.application_credential_id))
+      token["application_credential"] = {{"id", t.application_credential_id},
+                                         {"name", credential->value("name", "")},
+                                         {"restricted", !credential->value("unrestricted", false)}};
   } else if (!t.domain_id.empty()) {
     token["domain"] = domain_ref(t.domain_id);
   } else if (!t.system_scope.empty()) {

@@ -97,6 +97,34 @@ class IdentityCli(unittest.TestCase):
         self.osc("token", "revoke", token)
         self.assertEqual(self.cluster.request("GET", "/identity/v3/auth/catalog", token=token).status, 401)
 
+    def test_4_application_credentials(self):
+        cred = self.osc_json("application", "credential", "create", "--role", "reader",
+                             "--secret", "app-secret", "read-only")
+        self.assertEqual(cred["secret"], "app-secret")
+        env = {k: v for k, v in self.cluster.env.items()
+               if k not in ("OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME",
+                            "OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME")}
+        env.update(OS_AUTH_TYPE="v3applicationcredential", OS_APPLICATION_CREDENTIAL_ID=cred["id"],
+                   OS_APPLICATION_CREDENTIAL_SECRET="app-secret")
+
+        def as_credential(*args):
+            return subprocess.run(["openstack", *args], capture_output=True, text=True,
+                                  env=dict(os.environ, **env), timeout=120)
+
+        issued = as_credential("token", "issue", "-f", "json")
+        self.assertEqual(issued.returncode, 0, issued.stderr)
+        token = json.loads(issued.stdout)["id"]
+        body = self.cluster.request("GET", "/identity/v3/auth/tokens", token=token,
+                                    headers={"X-Subject-Token": token}).json()["token"]
+        self.assertEqual([r["name"] for r in body["roles"]], ["reader"])  # its roles, not the admin's
+        self.assertEqual(body["application_credential"]["id"], cred["id"])
+        denied = as_credential("project", "create", "not-with-a-reader-credential")
+        self.assertIn("403", denied.stderr)
+        self.osc("application", "credential", "delete", "read-only")
+        self.assertNotEqual(as_credential("token", "issue").returncode, 0)
+        # Its tokens end with it, even the one the gateway had cached.
+        self.assertEqual(self.cluster.request("GET", "/identity/v3/auth/projects", token=token).status, 401)
+
 
 if __name__ == "__main__":
     if shutil.which("openstack") is None:

@@ -17,7 +17,7 @@ using namespace stratus::identity;
 
 TEST(TokenPayload, RoundTripsEveryScope) {
   for (auto scope : {token_scope::unscoped, token_scope::domain, token_scope::project,
-                     token_scope::system}) {
+                     token_scope::system, token_scope::application_credential}) {
     token_payload p;
     p.scope = scope;
     p.user_id = "0123456789abcdef0123456789abcdef";
@@ -25,6 +25,8 @@ TEST(TokenPayload, RoundTripsEveryScope) {
     p.scope_id = scope == token_scope::unscoped ? "" : "fedcba9876543210fedcba9876543210";
     p.expires_at = 1'800'000'000.5;
     p.audit_id = new_audit_id();
+    if (scope == token_scope::application_credential)
+      p.application_credential_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
     auto back = decode_payload(encode_payload(p));
     ASSERT_TRUE(back) << static_cast<int>(scope);
     EXPECT_EQ(*back, p);
