@@ -92,11 +92,17 @@ private:
           return runtime::make_error(msg::errc::unauthorized, refusal->reason);
         return msg::validate_token_reply{std::get<msg::token_info>(validated)};
       },
-      [this](const msg::context& ctx, const msg::rotate_keys_request& req) {
-        const auto active = tokens_.rotate_keys();
-        STRATUS_LOG(spdlog::level::info, env().role, ctx.request_id,
-                    "Fernet keys rotated ({}); {} keys active", req.reason, active);
-        return msg::rotate_keys_reply{static_cast<uint32_t>(active)};
+      [this](const msg::context& ctx, const msg::rotate_keys_request& req)
+        -> caf::result<msg::rotate_keys_reply> {
+        try {
+          const auto active = tokens_.rotate_keys();
+          STRATUS_LOG(spdlog::level::info, env().role, ctx.request_id,
+                      "Fernet keys rotated ({}); {} keys active", req.reason, active);
+          return msg::rotate_keys_reply{static_cast<uint32_t>(active)};
+        } catch (const std::exception& e) {  // the disk, not us: the old keys stay in use
+          return runtime::make_error(msg::errc::internal,
+                                     std::string{"key rotation failed: "} + e.what());
+        }
       },
       [this](const msg::context&, const msg::watch_revocations_request& req) {
         subscribers_.insert(req.subscriber);
@@ -154,7 +160,9 @@ private:
       password = read_secret(file);
     request(workers_.front(), kdf_timeout, hash_atom::value, password, settings_.password_cost)
       .then([this, empty = password.empty()](std::string& hash) {
-        // Without a configured password the admin can only log in once one is set.
+        if (empty)
+          LOG_WARN(env().role, "no admin_password or admin_password_file: the admin user has "
+                               "no password until one is set");
         auto changes = bootstrap_changes(store_, boot_, empty ? std::string{} : hash);
         api_result r;
         r.changes = std::move(changes);
