@@ -35,8 +35,8 @@ inline const std::string* find_value(const named_values& xs, const std::string& 
 struct api_call_reply {
   STRATUS_MESSAGE("api.call_reply", 1, 1) // 1: initial
   uint16_t status = 200;
-  std::string body;            // JSON, or empty
-  named_values headers;        // extra response headers
+  std::string body;     // JSON, or empty
+  named_values headers; // extra response headers
   STRATUS_FIELDS(status, body, headers)
 };
 
@@ -46,11 +46,11 @@ struct api_call_request {
   static constexpr bool idempotent = false;
   using reply_type = api_call_reply;
   std::string operation;
-  named_values path;           // parameters named in the route, e.g. project_id
-  named_values query;          // in request order; names may repeat
-  named_values headers;        // lower-case names; never the caller's token
-  std::string body;            // JSON, or empty
-  std::string base_url;        // scheme://host:port as the client reached the gateway
+  named_values path;    // parameters named in the route, e.g. project_id
+  named_values query;   // in request order; names may repeat
+  named_values headers; // lower-case names; never the caller's token
+  std::string body;     // JSON, or empty
+  std::string base_url; // scheme://host:port as the client reached the gateway
   STRATUS_FIELDS(operation, path, query, headers, body, base_url)
 };
 

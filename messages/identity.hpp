@@ -18,23 +18,24 @@ struct token_info {
   std::string user_id;
   std::string user_name;
   std::string user_domain_id;
-  std::string project_id;          // project scope
+  std::string project_id; // project scope
   std::string project_domain_id;
-  std::string domain_id;           // domain scope
-  std::string system_scope;        // "all" for system scope
-  std::vector<std::string> roles;  // role names, implied ones included
+  std::string domain_id;          // domain scope
+  std::string system_scope;       // "all" for system scope
+  std::vector<std::string> roles; // role names, implied ones included
   std::string audit_id;
   std::vector<std::string> methods;
-  int64_t issued_at = 0;           // Unix seconds
-  int64_t expires_at = 0;          // Unix seconds
-  std::string application_credential_id;  // tokens made with one: its roles only
+  int64_t issued_at = 0;                 // Unix seconds
+  int64_t expires_at = 0;                // Unix seconds
+  std::string application_credential_id; // tokens made with one: its roles only
   STRATUS_FIELDS(user_id, user_name, user_domain_id, project_id, project_domain_id, domain_id,
                  system_scope, roles, audit_id, methods, issued_at, expires_at,
                  application_credential_id)
 };
 
 struct validate_token_reply {
-  STRATUS_MESSAGE("identity.validate_token_reply", 2, 1) // 1: initial; 2: token.application_credential_id
+  STRATUS_MESSAGE("identity.validate_token_reply", 2,
+                  1) // 1: initial; 2: token.application_credential_id
   token_info token;
   STRATUS_FIELDS(token)
 };
@@ -56,8 +57,8 @@ struct revocation_event {
   std::string user_id;
   std::string project_id;
   std::string audit_id;
-  int64_t issued_before = 0;  // Unix seconds
-  int64_t expires_at = 0;     // when the event stops mattering (Unix seconds)
+  int64_t issued_before = 0; // Unix seconds
+  int64_t expires_at = 0;    // when the event stops mattering (Unix seconds)
   std::string application_credential_id;
   STRATUS_FIELDS(user_id, project_id, audit_id, issued_before, expires_at,
                  application_credential_id)
@@ -74,7 +75,8 @@ struct revocation_event {
 };
 
 struct revocations_reply {
-  STRATUS_MESSAGE("identity.revocations_reply", 2, 2) // 1: initial; 2: events' application_credential_id
+  STRATUS_MESSAGE("identity.revocations_reply", 2,
+                  2) // 1: initial; 2: events' application_credential_id
   std::vector<revocation_event> events;
   STRATUS_FIELDS(events)
 };
@@ -90,7 +92,8 @@ struct watch_revocations_request {
 
 /// Pushed to every subscriber when a token, a user or an assignment is revoked.
 struct revocation_notice {
-  STRATUS_MESSAGE("identity.revocation_notice", 2, 2) // 1: initial; 2: event.application_credential_id
+  STRATUS_MESSAGE("identity.revocation_notice", 2,
+                  2) // 1: initial; 2: event.application_credential_id
   static constexpr bool notice = true;
   revocation_event event;
   STRATUS_FIELDS(event)
@@ -111,7 +114,7 @@ struct rotate_keys_request {
   STRATUS_MESSAGE("identity.rotate_keys_request", 1, 1) // 1: initial
   static constexpr bool idempotent = false;
   using reply_type = rotate_keys_reply;
-  std::string reason;  // for the log
+  std::string reason; // for the log
   STRATUS_FIELDS(reason)
 };
 

@@ -12,11 +12,11 @@ namespace stratus::gateway {
 
 /// The error body conventions of the APIs.
 enum class error_style {
-  keystone,   // {"error": {"code", "title", "message"}}
-  glance,     // {"code", "title", "message"} (webob's JSON)
-  nova,       // {"itemNotFound": {"code", "message"}}
-  neutron,    // {"NeutronError": {"type", "message", "detail"}}
-  placement,  // {"errors": [{"status", "title", "detail", "request_id"}]}
+  keystone,  // {"error": {"code", "title", "message"}}
+  glance,    // {"code", "title", "message"} (webob's JSON)
+  nova,      // {"itemNotFound": {"code", "message"}}
+  neutron,   // {"NeutronError": {"type", "message", "detail"}}
+  placement, // {"errors": [{"status", "title", "detail", "request_id"}]}
 };
 
 uint16_t status_of(msg::errc code);

@@ -18,7 +18,7 @@ enum class api_kind { identity, image, compute, network, placement };
 struct api_surface {
   api_kind kind;
   error_style errors;
-  api_routes routes;  // prefix, role, routes (none yet for APIs still to come)
+  api_routes routes; // prefix, role, routes (none yet for APIs still to come)
 };
 
 /// Every API, identity first.

@@ -32,27 +32,27 @@ void add_default_rules(policy& p) {
   p.set("identity:get_user", "rule:system_reader or rule:owner");
   p.set("identity:get_project_tags", "rule:system_reader or project_id:%(project_id)s");
   p.set("identity:get_project_tag", "rule:system_reader or project_id:%(project_id)s");
-  for (const char* op : {"update_project_tags", "delete_project_tags", "create_project_tag",
-                         "delete_project_tag"})
+  for (const char* op :
+       {"update_project_tags", "delete_project_tags", "create_project_tag", "delete_project_tag"})
     p.set(std::string{"identity:"} + op, "rule:admin_required");
   p.set("identity:get_region", "rule:authenticated");
   p.set("identity:list_regions", "rule:authenticated");
 
-  for (const char* op : {"issue_token", "validate_token", "check_token", "revoke_token",
-                         "get_auth_catalog", "get_auth_projects", "get_auth_domains",
-                         "get_auth_system", "list_trusts"})
-    p.set(std::string{"identity:"} + op, "rule:authenticated");  // the role checks the subject
+  for (const char* op :
+       {"issue_token", "validate_token", "check_token", "revoke_token", "get_auth_catalog",
+        "get_auth_projects", "get_auth_domains", "get_auth_system", "list_trusts"})
+    p.set(std::string{"identity:"} + op, "rule:authenticated"); // the role checks the subject
 
   for (const char* op : {"change_password", "list_user_projects", "list_groups_for_user",
                          "create_application_credential", "list_application_credentials",
                          "get_application_credential", "delete_application_credential"})
     p.set(std::string{"identity:"} + op, "rule:admin_or_owner");
 
-  for (const char* op : {"list_users_in_group", "check_user_in_group", "list_grants",
-                         "check_grant", "list_role_assignments", "list_implied_roles",
-                         "get_implied_role", "check_implied_role", "list_role_inference_rules",
-                         "list_system_grants_for_user", "list_system_grants_for_group",
-                         "check_system_grant_for_user", "check_system_grant_for_group"})
+  for (const char* op :
+       {"list_users_in_group", "check_user_in_group", "list_grants", "check_grant",
+        "list_role_assignments", "list_implied_roles", "get_implied_role", "check_implied_role",
+        "list_role_inference_rules", "list_system_grants_for_user", "list_system_grants_for_group",
+        "check_system_grant_for_user", "check_system_grant_for_group"})
     p.set(std::string{"identity:"} + op, "rule:system_reader");
 
   for (const char* op : {"add_user_to_group", "remove_user_from_group", "create_grant",

@@ -58,11 +58,11 @@ http_server_options listen_options(const runtime::role_env& env) {
 class gateway_actor : public runtime::role_actor {
 public:
   gateway_actor(caf::actor_config& cfg, runtime::role_env env)
-    : role_actor(cfg, std::move(env)),
-      tokens_(std::make_shared<token_cache>(
-        std::stoll(this->env().setting("token_cache_seconds", "300")), max_cached_tokens)),
-      verifier_(std::make_shared<token_verifier>(
-        this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string()))) {
+      : role_actor(cfg, std::move(env)),
+        tokens_(std::make_shared<token_cache>(
+            std::stoll(this->env().setting("token_cache_seconds", "300")), max_cached_tokens)),
+        verifier_(std::make_shared<token_verifier>(
+            this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string()))) {
     identity_ = this->env().setting("identity", "identity@" + this->env().node);
   }
 
@@ -70,30 +70,30 @@ public:
     gateway_settings s;
     s.public_url = env().setting("public_url", "");
     s.max_body_bytes = std::stoull(env().setting("max_body_bytes", "114688"));
-    s.call_timeout = std::chrono::milliseconds(std::stoll(env().setting("call_timeout_ms", "60000")));
+    s.call_timeout =
+        std::chrono::milliseconds(std::stoll(env().setting("call_timeout_ms", "60000")));
     s.role_addresses["identity"] = identity_;
     for (const char* role : {"image-api", "compute-api", "network-server", "placement"})
       s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);
     pipeline_ = std::make_shared<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
                                                    tokens_, verifier_);
     server_ = std::make_unique<http_server>(
-      listen_options(env()),
-      [p = pipeline_](http_request&& req, http_responder respond) {
-        p->handle(std::move(req), std::move(respond));
-      });
+        listen_options(env()), [p = pipeline_](http_request&& req, http_responder respond) {
+          p->handle(std::move(req), std::move(respond));
+        });
     env().shared->put("gateway.port", std::make_shared<uint16_t>(server_->port()));
     LOG_INFO(env().role, "serving the OpenStack APIs on port {}", server_->port());
     send(this, watch_atom::value);
     return {
-      [this](const msg::context&, const msg::revocation_notice& n) {
-        tokens_->revoke(n.event, runtime::unix_seconds());
-      },
-      [this](watch_atom) { watch_revocations(); },
+        [this](const msg::context&, const msg::revocation_notice& n) {
+          tokens_->revoke(n.event, runtime::unix_seconds());
+        },
+        [this](watch_atom) { watch_revocations(); },
     };
   }
 
   void on_exit() override {
-    server_.reset();  // stops the HTTP threads; requests in flight keep the pipeline alive
+    server_.reset(); // stops the HTTP threads; requests in flight keep the pipeline alive
     pipeline_.reset();
     role_actor::on_exit();
   }
@@ -107,13 +107,13 @@ private:
       return;
     request(identity, watch_timeout, msg::context{},
             msg::watch_revocations_request{"gateway@" + env().node})
-      .then(
-        [this](msg::revocations_reply& reply) {
-          const auto now = runtime::unix_seconds();
-          for (auto& e : reply.events)
-            tokens_->revoke(e, now);
-        },
-        [](caf::error&) { /* identity not up yet: the next round retries */ });
+        .then(
+            [this](msg::revocations_reply& reply) {
+              const auto now = runtime::unix_seconds();
+              for (auto& e : reply.events)
+                tokens_->revoke(e, now);
+            },
+            [](caf::error&) { /* identity not up yet: the next round retries */ });
   }
 
   std::shared_ptr<token_cache> tokens_;

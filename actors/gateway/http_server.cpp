@@ -27,24 +27,42 @@ std::string lower(std::string_view s) {
 
 const char* status_reason(uint16_t status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 300: return "Multiple Choices";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 409: return "Conflict";
-    case 413: return "Request Entity Too Large";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+  case 200:
+    return "OK";
+  case 201:
+    return "Created";
+  case 202:
+    return "Accepted";
+  case 204:
+    return "No Content";
+  case 300:
+    return "Multiple Choices";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 406:
+    return "Not Acceptable";
+  case 409:
+    return "Conflict";
+  case 413:
+    return "Request Entity Too Large";
+  case 415:
+    return "Unsupported Media Type";
+  case 500:
+    return "Internal Server Error";
+  case 503:
+    return "Service Unavailable";
+  case 504:
+    return "Gateway Timeout";
+  default:
+    return "";
   }
 }
 
@@ -52,9 +70,12 @@ std::string percent_decode(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
     return -1;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -88,39 +109,40 @@ msg::named_values parse_query(const std::string& query) {
 }
 
 http_server::http_server(const http_server_options& options, http_handler handler)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   restinio::server_settings_t<restinio::default_traits_t> settings;
   settings.address(options.address)
-    .port(options.port)
-    .incoming_http_msg_limits(
-      restinio::incoming_http_msg_limits_t{}.max_body_size(options.max_body_bytes).max_field_count(200))
-    .acceptor_post_bind_hook([state = impl_.get()](asio::ip::tcp::acceptor& acceptor) {
-      state->port = acceptor.local_endpoint().port();
-    })
-    .request_handler([handler = std::move(handler)](restinio::request_handle_t req) {
-      http_request r;
-      r.method = req->header().method().c_str();
-      r.path = std::string(req->header().path());
-      r.query = parse_query(std::string(req->header().query()));
-      for (auto& field : req->header())
-        r.headers.push_back({lower(field.name()), field.value()});
-      r.body = req->body();
-      handler(std::move(r), [req](http_response resp) {
-        auto out = req->create_response(
-          restinio::http_status_line_t{restinio::http_status_code_t{resp.status}, status_reason(resp.status)});
-        if (!resp.content_type.empty() && (resp.status != 204 && resp.status != 304))
-          out.append_header(restinio::http_field::content_type, resp.content_type);
-        for (auto& h : resp.headers)
-          out.append_header(h.name, h.value);
-        if (req->header().method() != restinio::http_method_head())
-          out.set_body(std::move(resp.body));
-        out.done();
+      .port(options.port)
+      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                    .max_body_size(options.max_body_bytes)
+                                    .max_field_count(200))
+      .acceptor_post_bind_hook([state = impl_.get()](asio::ip::tcp::acceptor& acceptor) {
+        state->port = acceptor.local_endpoint().port();
+      })
+      .request_handler([handler = std::move(handler)](restinio::request_handle_t req) {
+        http_request r;
+        r.method = req->header().method().c_str();
+        r.path = std::string(req->header().path());
+        r.query = parse_query(std::string(req->header().query()));
+        for (auto& field : req->header())
+          r.headers.push_back({lower(field.name()), field.value()});
+        r.body = req->body();
+        handler(std::move(r), [req](http_response resp) {
+          auto out = req->create_response(restinio::http_status_line_t{
+              restinio::http_status_code_t{resp.status}, status_reason(resp.status)});
+          if (!resp.content_type.empty() && (resp.status != 204 && resp.status != 304))
+            out.append_header(restinio::http_field::content_type, resp.content_type);
+          for (auto& h : resp.headers)
+            out.append_header(h.name, h.value);
+          if (req->header().method() != restinio::http_method_head())
+            out.set_body(std::move(resp.body));
+          out.done();
+        });
+        return restinio::request_accepted();
       });
-      return restinio::request_accepted();
-    });
   try {
-    impl_->server = restinio::run_async(restinio::own_io_context(), std::move(settings),
-                                        options.threads);
+    impl_->server =
+        restinio::run_async(restinio::own_io_context(), std::move(settings), options.threads);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot listen on " + options.address + ":" +
                              std::to_string(options.port) + ": " + e.what());

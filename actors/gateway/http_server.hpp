@@ -35,9 +35,9 @@ using http_handler = std::function<void(http_request&&, http_responder)>;
 
 struct http_server_options {
   std::string address = "127.0.0.1";
-  uint16_t port = 0;              // 0: any free port
+  uint16_t port = 0; // 0: any free port
   std::size_t threads = 1;
-  uint64_t max_body_bytes = 16u << 20;  // beyond it the connection is closed
+  uint64_t max_body_bytes = 16u << 20; // beyond it the connection is closed
 };
 
 class http_server {

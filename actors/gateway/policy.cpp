@@ -14,8 +14,8 @@ namespace stratus::gateway {
 struct policy_expression {
   enum class kind { always, never, rule, role, credential, all_of, any_of, negation };
   kind what = kind::always;
-  std::string name;   // rule name, role name or credential name
-  std::string value;  // credential value, or "%(key)s"
+  std::string name;  // rule name, role name or credential name
+  std::string value; // credential value, or "%(key)s"
   std::vector<std::shared_ptr<const policy_expression>> children;
 };
 
@@ -58,7 +58,7 @@ public:
 
   expr_ptr parse() {
     if (tokens_.empty())
-      return std::make_shared<policy_expression>();  // empty rule: always
+      return std::make_shared<policy_expression>(); // empty rule: always
     auto e = parse_or();
     if (pos_ != tokens_.size())
       fail("unexpected '" + tokens_[pos_] + "'");
@@ -67,26 +67,23 @@ public:
 
 private:
   expr_ptr parse_or() {
-    auto first = parse_and();
-    if (!peek("or"))
-      return first;
-    auto node = std::make_shared<policy_expression>();
-    node->what = policy_expression::kind::any_of;
-    node->children.push_back(first);
-    while (take("or"))
-      node->children.push_back(parse_and());
-    return node;
+    return parse_joined("or", policy_expression::kind::any_of, &parser::parse_and);
+  }
+  expr_ptr parse_and() {
+    return parse_joined("and", policy_expression::kind::all_of, &parser::parse_not);
   }
 
-  expr_ptr parse_and() {
-    auto first = parse_not();
-    if (!peek("and"))
+  /// Operands of the next tighter level joined by `word`.
+  expr_ptr parse_joined(const char* word, policy_expression::kind kind,
+                        expr_ptr (parser::*operand)()) {
+    auto first = (this->*operand)();
+    if (!peek(word))
       return first;
     auto node = std::make_shared<policy_expression>();
-    node->what = policy_expression::kind::all_of;
+    node->what = kind;
     node->children.push_back(first);
-    while (take("and"))
-      node->children.push_back(parse_not());
+    while (take(word))
+      node->children.push_back((this->*operand)());
     return node;
   }
 
@@ -139,7 +136,9 @@ private:
     return node;
   }
 
-  bool peek(const char* word) const { return pos_ < tokens_.size() && tokens_[pos_] == word; }
+  bool peek(const char* word) const {
+    return pos_ < tokens_.size() && tokens_[pos_] == word;
+  }
   bool take(const char* word) {
     if (!peek(word))
       return false;
@@ -264,32 +263,32 @@ bool policy::allows(const std::string& rule, const msg::auth& caller,
   auto eval = [&](auto& self, const policy_expression& e, int depth) -> bool {
     using k = policy_expression::kind;
     switch (e.what) {
-      case k::always:
-        return true;
-      case k::never:
-        return false;
-      case k::rule: {
-        auto it = rules_.find(e.name);
-        return it != rules_.end() && depth < 32 && self(self, *it->second, depth + 1);
-      }
-      case k::role: {
-        const auto wanted = lower(e.name);
-        return std::any_of(caller.roles.begin(), caller.roles.end(),
-                           [&](const std::string& r) { return lower(r) == wanted; });
-      }
-      case k::credential: {
-        auto have = credential(caller, e.name);
-        auto want = resolve(e.value, target);
-        return have && want && !have->empty() && *have == *want;
-      }
-      case k::all_of:
-        return std::all_of(e.children.begin(), e.children.end(),
-                           [&](const expr_ptr& c) { return self(self, *c, depth); });
-      case k::any_of:
-        return std::any_of(e.children.begin(), e.children.end(),
-                           [&](const expr_ptr& c) { return self(self, *c, depth); });
-      case k::negation:
-        return !self(self, *e.children.front(), depth);
+    case k::always:
+      return true;
+    case k::never:
+      return false;
+    case k::rule: {
+      auto it = rules_.find(e.name);
+      return it != rules_.end() && depth < 32 && self(self, *it->second, depth + 1);
+    }
+    case k::role: {
+      const auto wanted = lower(e.name);
+      return std::any_of(caller.roles.begin(), caller.roles.end(),
+                         [&](const std::string& r) { return lower(r) == wanted; });
+    }
+    case k::credential: {
+      auto have = credential(caller, e.name);
+      auto want = resolve(e.value, target);
+      return have && want && !have->empty() && *have == *want;
+    }
+    case k::all_of:
+      return std::all_of(e.children.begin(), e.children.end(),
+                         [&](const expr_ptr& c) { return self(self, *c, depth); });
+    case k::any_of:
+      return std::any_of(e.children.begin(), e.children.end(),
+                         [&](const expr_ptr& c) { return self(self, *c, depth); });
+    case k::negation:
+      return !self(self, *e.children.front(), depth);
     }
     return false;
   };

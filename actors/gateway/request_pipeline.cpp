@@ -26,7 +26,8 @@ bool is_json(const std::string* content_type) {
   auto type = content_type->substr(0, content_type->find(';'));
   while (!type.empty() && type.back() == ' ')
     type.pop_back();
-  return type == "application/json" || (type.starts_with("application/") && type.ends_with("+json"));
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
 }
 
 msg::auth caller_of(const msg::token_info& t) {
@@ -60,21 +61,17 @@ request_pipeline::request_pipeline(caf::actor_system& system, runtime::directory
                                    gateway_settings settings, policy rules,
                                    std::shared_ptr<token_cache> tokens,
                                    std::shared_ptr<token_verifier> verifier)
-  : system_(system),
-    dir_(dir),
-    settings_(std::move(settings)),
-    rules_(std::move(rules)),
-    tokens_(std::move(tokens)),
-    verifier_(std::move(verifier)),
-    apis_(all_apis()) {}
+    : system_(system), dir_(dir), settings_(std::move(settings)), rules_(std::move(rules)),
+      tokens_(std::move(tokens)), verifier_(std::move(verifier)), apis_(all_apis()) {}
 
 std::string request_pipeline::address_of(const std::string& role) const {
   auto it = settings_.role_addresses.find(role);
   return it != settings_.role_addresses.end() ? it->second : role;
 }
 
-std::optional<http_response> request_pipeline::cached_version_document(
-  const api_surface& api, const std::string& path, const std::string& base) const {
+std::optional<http_response>
+request_pipeline::cached_version_document(const api_surface& api, const std::string& path,
+                                          const std::string& base) const {
   /// Bounds the cache: clients reach the gateway by a handful of names.
   constexpr std::size_t max_documents = 256;
   const std::string key = api.routes.prefix + path + "|" + base;
@@ -137,11 +134,13 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
   }
   c->matched = m.matched;
   if (http.body.size() > settings_.max_body_bytes)
-    return fail(*c, 413, "Request is too large: " + std::to_string(http.body.size()) +
-                           " bytes, at most " + std::to_string(settings_.max_body_bytes) + ".");
+    return fail(*c, 413,
+                "Request is too large: " + std::to_string(http.body.size()) + " bytes, at most " +
+                    std::to_string(settings_.max_body_bytes) + ".");
   if (takes_body(http.method) && !http.body.empty()) {
     if (!is_json(msg::find_value(http.headers, "content-type")))
-      return fail(*c, c->api->errors == error_style::keystone ? 400 : 415, "Expecting to find application/json in Content-Type header.");
+      return fail(*c, c->api->errors == error_style::keystone ? 400 : 415,
+                  "Expecting to find application/json in Content-Type header.");
     if (!nlohmann::json::accept(http.body))
       return fail(*c, 400, "Malformed request body: it is not valid JSON.");
   }
@@ -173,20 +172,21 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
   if (!identity)
     return fail(*c, 503, "The identity service is not available.");
   system_.spawn([p = shared_from_this(), c, identity](caf::event_based_actor* self) {
-    self->request(identity, p->settings_.call_timeout, c->ctx, msg::validate_token_request{c->token})
-      .then(
-        [p, c](msg::validate_token_reply& reply) {
-          p->tokens_->put(c->token, reply.token, runtime::unix_seconds());
-          c->ctx.caller = caller_of(reply.token);
-          p->authorize_and_send(c);
-        },
-        [p, c](caf::error& e) {
-          auto err = runtime::to_error(e);
-          if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
-            p->fail(*c, 401, "The request you have made requires authentication.");
-          else
-            p->fail(*c, status_of(err.code), err.message);
-        });
+    self->request(identity, p->settings_.call_timeout, c->ctx,
+                  msg::validate_token_request{c->token})
+        .then(
+            [p, c](msg::validate_token_reply& reply) {
+              p->tokens_->put(c->token, reply.token, runtime::unix_seconds());
+              c->ctx.caller = caller_of(reply.token);
+              p->authorize_and_send(c);
+            },
+            [p, c](caf::error& e) {
+              auto err = runtime::to_error(e);
+              if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
+                p->fail(*c, 401, "The request you have made requires authentication.");
+              else
+                p->fail(*c, status_of(err.code), err.message);
+            });
   });
 }
 
@@ -195,8 +195,9 @@ void request_pipeline::authorize_and_send(std::shared_ptr<call> c) const {
   for (auto& p : c->req.path)
     target[p.name] = p.value;
   if (!rules_.allows(c->req.operation, c->ctx.caller, target))
-    return fail(*c, 403, "You are not authorized to perform the requested action: " +
-                           c->req.operation + ".");
+    return fail(*c, 403,
+                "You are not authorized to perform the requested action: " + c->req.operation +
+                    ".");
   send(std::move(c));
 }
 
@@ -206,20 +207,20 @@ void request_pipeline::send(std::shared_ptr<call> c) const {
     return fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
   system_.spawn([p = shared_from_this(), c, target](caf::event_based_actor* self) {
     self->request(target, p->settings_.call_timeout, c->ctx, c->req)
-      .then(
-        [c](msg::api_call_reply& reply) {
-          http_response r;
-          r.status = reply.status;
-          r.body = std::move(reply.body);
-          r.headers = std::move(reply.headers);
-          if (r.body.empty())
-            r.content_type.clear();
-          c->answer(std::move(r));
-        },
-        [p, c](caf::error& e) {
-          auto err = runtime::to_error(e);
-          p->fail(*c, status_of(err.code), err.message);
-        });
+        .then(
+            [c](msg::api_call_reply& reply) {
+              http_response r;
+              r.status = reply.status;
+              r.body = std::move(reply.body);
+              r.headers = std::move(reply.headers);
+              if (r.body.empty())
+                r.content_type.clear();
+              c->answer(std::move(r));
+            },
+            [p, c](caf::error& e) {
+              auto err = runtime::to_error(e);
+              p->fail(*c, status_of(err.code), err.message);
+            });
   });
 }
 

@@ -34,10 +34,10 @@ class directory;
 namespace stratus::gateway {
 
 struct gateway_settings {
-  std::string public_url;              // "" = http://<Host header>
-  uint64_t max_body_bytes = 114688;    // Keystone's max_request_body_size
+  std::string public_url;           // "" = http://<Host header>
+  uint64_t max_body_bytes = 114688; // Keystone's max_request_body_size
   std::chrono::milliseconds call_timeout{60000};
-  std::map<std::string, std::string> role_addresses;  // "identity" → "identity@ctl-1"
+  std::map<std::string, std::string> role_addresses; // "identity" → "identity@ctl-1"
 };
 
 class request_pipeline : public std::enable_shared_from_this<request_pipeline> {
@@ -50,7 +50,7 @@ public:
   void handle(http_request&& req, http_responder respond) const;
 
 private:
-  struct call;  // one request on its way through the pipeline
+  struct call; // one request on its way through the pipeline
   void authorize_and_send(std::shared_ptr<call> c) const;
   void send(std::shared_ptr<call> c) const;
   void fail(const call& c, uint16_t status, const std::string& message) const;

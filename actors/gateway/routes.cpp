@@ -39,15 +39,13 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 
 } // namespace
 
-route make_route(std::string method, std::string pattern, std::string operation,
-                 bool needs_token) {
+route make_route(std::string method, std::string pattern, std::string operation, bool needs_token) {
   route r{std::move(method), std::move(pattern), std::move(operation), needs_token, {}};
   r.parts = segments(r.pattern);
   return r;
 }
 
-route_match match_route(const api_routes& api, const std::string& method,
-                        const std::string& path) {
+route_match match_route(const api_routes& api, const std::string& method, const std::string& path) {
   route_match out;
   const auto parts = segments(path);
   for (auto& r : api.routes) {

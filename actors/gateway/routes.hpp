@@ -13,11 +13,11 @@
 namespace stratus::gateway {
 
 struct route {
-  std::string method;     // "GET", "POST", …; GET routes also answer HEAD
-  std::string pattern;    // "/v3/projects/{project_id}"
-  std::string operation;  // "identity:get_project"
+  std::string method;    // "GET", "POST", …; GET routes also answer HEAD
+  std::string pattern;   // "/v3/projects/{project_id}"
+  std::string operation; // "identity:get_project"
   bool needs_token = true;
-  std::vector<std::string> parts;  // the pattern split at '/', filled by make_route
+  std::vector<std::string> parts; // the pattern split at '/', filled by make_route
 };
 
 route make_route(std::string method, std::string pattern, std::string operation,
@@ -25,15 +25,15 @@ route make_route(std::string method, std::string pattern, std::string operation,
 
 /// One API under its path prefix, e.g. "/identity" served by "identity".
 struct api_routes {
-  std::string prefix;     // "/identity"
-  std::string role;       // the role that implements the operations
+  std::string prefix; // "/identity"
+  std::string role;   // the role that implements the operations
   std::vector<route> routes;
 };
 
 struct route_match {
-  const route* matched = nullptr;        // null: no route for this method
-  std::vector<std::string> allowed;      // methods the path has (for 405)
-  msg::named_values path;                // {project_id} → value, decoded
+  const route* matched = nullptr;   // null: no route for this method
+  std::vector<std::string> allowed; // methods the path has (for 405)
+  msg::named_values path;           // {project_id} → value, decoded
 };
 
 /// Finds the route for `method` and `path` (relative to the API prefix).

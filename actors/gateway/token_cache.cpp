@@ -5,7 +5,7 @@
 namespace stratus::gateway {
 
 token_cache::token_cache(int64_t ttl_seconds, std::size_t capacity)
-  : ttl_(ttl_seconds), capacity_(capacity) {}
+    : ttl_(ttl_seconds), capacity_(capacity) {}
 
 std::optional<msg::token_info> token_cache::find(const std::string& token, int64_t now) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -8,7 +8,7 @@
 namespace stratus::gateway {
 token_verifier::token_verifier(std::filesystem::path key_dir,
                                std::chrono::milliseconds reload_interval)
-  : dir_(std::move(key_dir)), reload_interval_(reload_interval) {
+    : dir_(std::move(key_dir)), reload_interval_(reload_interval) {
   reload();
 }
 

@@ -13,17 +13,21 @@ api_result missing(const std::string& kind, const std::string& id) {
 
 /// Who gets a grant and where, from the path of a grant operation.
 struct grant_path {
-  std::string actor_kind;   // "user" or "group"
+  std::string actor_kind; // "user" or "group"
   std::string actor_id;
-  std::string target_kind;  // "project", "domain" or "system"
-  std::string target_id;    // "all" for the system
+  std::string target_kind; // "project", "domain" or "system"
+  std::string target_id;   // "all" for the system
   std::string role_id;
 
   std::string type() const {
     std::string t = actor_kind == "user" ? "User" : "Group";
-    return t + (target_kind == "project" ? "Project" : target_kind == "domain" ? "Domain" : "System");
+    return t + (target_kind == "project"  ? "Project"
+                : target_kind == "domain" ? "Domain"
+                                          : "System");
   }
-  std::string id() const { return assignment_id(type(), actor_id, target_id, role_id); }
+  std::string id() const {
+    return assignment_id(type(), actor_id, target_id, role_id);
+  }
 };
 
 grant_path grant_of(const api_call& c) {
@@ -95,7 +99,7 @@ json render_assignment(const identity_store& s, const json& a, const std::string
     scope_path = "/system";
   }
   out["links"] = {{"assignment", base + scope_path + (user ? "/users/" : "/groups/") + actor +
-                                   "/roles/" + str(a, "role_id")}};
+                                     "/roles/" + str(a, "role_id")}};
   return out;
 }
 
@@ -200,7 +204,7 @@ void identity_api::add_assignment_operations() {
       auto rendered = render_assignment(s, shown, c.base, names);
       if (via_group)
         rendered["links"]["membership"] =
-          c.base + "/groups/" + str(a, "actor_id") + "/users/" + actor;
+            c.base + "/groups/" + str(a, "actor_id") + "/users/" + actor;
       out.push_back(std::move(rendered));
     };
     for (auto& [id, a] : s.all("assignment")) {
@@ -213,7 +217,7 @@ void identity_api::add_assignment_operations() {
           consider(a, group ? "Group" : "User", str(a, "actor_id"), role, nullptr);
           continue;
         }
-        for (auto& [mid, m] : s.all("membership"))  // a group's grant reaches its members
+        for (auto& [mid, m] : s.all("membership")) // a group's grant reaches its members
           if (str(m, "group_id") == str(a, "actor_id"))
             consider(a, "User", str(m, "user_id"), role, &m);
       }
@@ -223,43 +227,47 @@ void identity_api::add_assignment_operations() {
   };
 
   // -- group membership
-  auto membership = [&s](api_call& c) -> std::variant<std::string, api_result> {
-    const auto group = c.path("group_id"), user = c.path("user_id");
-    if (!s.find("group", group))
-      return missing("group", group);
-    if (!s.find("user", user))
-      return missing("user", user);
-    return group + ":" + user;
+  // The 404 for a membership path whose group or user does not exist.
+  auto absent_member_parts = [&s](api_call& c) -> std::optional<api_result> {
+    if (!s.find("group", c.path("group_id")))
+      return missing("group", c.path("group_id"));
+    if (!s.find("user", c.path("user_id")))
+      return missing("user", c.path("user_id"));
+    return std::nullopt;
   };
-  operations_["identity:add_user_to_group"] = [&s, membership](api_call& c) {
-    auto id = membership(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
+  auto membership_id = [](api_call& c) { return c.path("group_id") + ":" + c.path("user_id"); };
+  operations_["identity:add_user_to_group"] = [&s, absent_member_parts,
+                                               membership_id](api_call& c) {
+    if (auto absent = absent_member_parts(c))
+      return std::move(*absent);
+    const auto id = membership_id(c);
     auto r = api_no_content();
-    r.changes.push_back({"membership", std::get<std::string>(id),
-                         json{{"group_id", c.path("group_id")}, {"user_id", c.path("user_id")}}});
+    r.changes.push_back(
+        {"membership", id, json{{"group_id", c.path("group_id")}, {"user_id", c.path("user_id")}}});
     return r;
   };
-  operations_["identity:check_user_in_group"] = [&s, membership](api_call& c) {
-    auto id = membership(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
-    if (!s.find("membership", std::get<std::string>(id)))
+  operations_["identity:check_user_in_group"] = [&s, absent_member_parts,
+                                                 membership_id](api_call& c) {
+    if (auto absent = absent_member_parts(c))
+      return std::move(*absent);
+    const auto id = membership_id(c);
+    if (!s.find("membership", id))
       return api_error(msg::errc::not_found, "User " + c.path("user_id") +
-                                               " is not a member of group " +
-                                               c.path("group_id") + ".");
+                                                 " is not a member of group " + c.path("group_id") +
+                                                 ".");
     return api_no_content();
   };
-  operations_["identity:remove_user_from_group"] = [this, &s, membership](api_call& c) {
-    auto id = membership(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
-    if (!s.find("membership", std::get<std::string>(id)))
-      return missing("membership", std::get<std::string>(id));
+  operations_["identity:remove_user_from_group"] = [this, &s, absent_member_parts,
+                                                    membership_id](api_call& c) {
+    if (auto absent = absent_member_parts(c))
+      return std::move(*absent);
+    const auto id = membership_id(c);
+    if (!s.find("membership", id))
+      return missing("membership", id);
     auto r = api_no_content();
-    r.changes.push_back({"membership", std::get<std::string>(id), std::nullopt});
+    r.changes.push_back({"membership", id, std::nullopt});
     r.revoked.push_back(
-      revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
+        revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
     return r;
   };
   operations_["identity:list_users_in_group"] = [&s](api_call& c) {
@@ -309,50 +317,51 @@ void identity_api::add_assignment_operations() {
                 {"name", r ? str(*r, "name") : ""},
                 {"links", {{"self", base + "/roles/" + id}}}};
   };
-  auto implication = [&s](api_call& c) -> std::variant<std::string, api_result> {
-    const auto prior = c.path("prior_role_id"), implied = c.path("implied_role_id");
-    if (!s.find("role", prior))
-      return missing("role", prior);
-    if (!s.find("role", implied))
-      return missing("role", implied);
-    return prior + ":" + implied;
+  // The 404 for an implication whose roles do not exist.
+  auto absent_roles = [&s](api_call& c) -> std::optional<api_result> {
+    for (const char* param : {"prior_role_id", "implied_role_id"})
+      if (!s.find("role", c.path(param)))
+        return missing("role", c.path(param));
+    return std::nullopt;
   };
-  operations_["identity:create_implied_role"] = [inference, implied_ref, implication](
-                                                  api_call& c) {
-    auto id = implication(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
+  auto implication_id = [](api_call& c) {
+    return c.path("prior_role_id") + ":" + c.path("implied_role_id");
+  };
+  operations_["identity:create_implied_role"] = [inference, implied_ref, absent_roles,
+                                                 implication_id](api_call& c) {
+    if (auto absent = absent_roles(c))
+      return std::move(*absent);
+    const auto id = implication_id(c);
     if (c.path("prior_role_id") == c.path("implied_role_id"))
       return api_error(msg::errc::invalid, "A role cannot imply itself.");
-    auto r = api_json(201, {{"role_inference", inference(c.path("prior_role_id"),
-                                                         implied_ref(c.path("implied_role_id"),
-                                                                     c.base),
-                                                         c.base)}});
-    r.changes.push_back({"implied_role", std::get<std::string>(id),
+    auto r = api_json(201, {{"role_inference",
+                             inference(c.path("prior_role_id"),
+                                       implied_ref(c.path("implied_role_id"), c.base), c.base)}});
+    r.changes.push_back({"implied_role", id,
                          json{{"prior_role_id", c.path("prior_role_id")},
                               {"implied_role_id", c.path("implied_role_id")}}});
     return r;
   };
-  auto get_implied = [&s, inference, implied_ref, implication](api_call& c) {
-    auto id = implication(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
-    if (!s.find("implied_role", std::get<std::string>(id)))
-      return missing("implied role", std::get<std::string>(id));
+  auto get_implied = [&s, inference, implied_ref, absent_roles, implication_id](api_call& c) {
+    if (auto absent = absent_roles(c))
+      return std::move(*absent);
+    const auto id = implication_id(c);
+    if (!s.find("implied_role", id))
+      return missing("implied role", id);
     return api_json(200, {{"role_inference",
                            inference(c.path("prior_role_id"),
                                      implied_ref(c.path("implied_role_id"), c.base), c.base)}});
   };
   operations_["identity:get_implied_role"] = get_implied;
   operations_["identity:check_implied_role"] = get_implied;
-  operations_["identity:delete_implied_role"] = [&s, implication](api_call& c) {
-    auto id = implication(c);
-    if (auto* err = std::get_if<api_result>(&id))
-      return std::move(*err);
-    if (!s.find("implied_role", std::get<std::string>(id)))
-      return missing("implied role", std::get<std::string>(id));
+  operations_["identity:delete_implied_role"] = [&s, absent_roles, implication_id](api_call& c) {
+    if (auto absent = absent_roles(c))
+      return std::move(*absent);
+    const auto id = implication_id(c);
+    if (!s.find("implied_role", id))
+      return missing("implied role", id);
     auto r = api_no_content();
-    r.changes.push_back({"implied_role", std::get<std::string>(id), std::nullopt});
+    r.changes.push_back({"implied_role", id, std::nullopt});
     return r;
   };
   auto implies_of = [&s, implied_ref](const std::string& prior, const std::string& base) {

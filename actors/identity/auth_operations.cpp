@@ -7,7 +7,8 @@
 namespace stratus::identity {
 namespace {
 
-constexpr const char* requires_authentication = "The request you have made requires authentication.";
+constexpr const char* requires_authentication =
+    "The request you have made requires authentication.";
 
 api_result unauthorized(std::string why = requires_authentication) {
   return api_error(msg::errc::unauthorized, std::move(why));
@@ -80,7 +81,8 @@ void identity_api::add_auth_operations() {
       p.scope = token_scope::system;
       p.scope_id = "all";
     } else if (scope.is_object() && !scope.empty()) {
-      return api_error(msg::errc::invalid, "Unsupported scope " + scope.items().begin().key() + ".");
+      return api_error(msg::errc::invalid,
+                       "Unsupported scope " + scope.items().begin().key() + ".");
     } else if (auto user = s.find("user", user_id)) {
       // Unscoped requests use the user's default project when they may (Keystone does).
       const auto project = str(*user, "default_project_id");
@@ -119,8 +121,8 @@ void identity_api::add_auth_operations() {
       r.kdf->verify = true;
       r.kdf->password = password->get<std::string>();
       r.kdf->hash = str(*user, "_password_hash");
-      r.kdf->then = [issue, user_id = str(*user, "id"), expires, scope, catalog, now](
-                      bool matched, const std::string&) {
+      r.kdf->then = [issue, user_id = str(*user, "id"), expires, scope, catalog,
+                     now](bool matched, const std::string&) {
         if (!matched)
           return unauthorized();
         return issue(user_id, {"password"}, expires, scope, catalog, now);
@@ -137,8 +139,8 @@ void identity_api::add_auth_operations() {
       if (std::find(methods_after.begin(), methods_after.end(), "token") == methods_after.end())
         methods_after.push_back("token");
       // A token made from a token never outlives it.
-      return issue(t->user_id, methods_after,
-                   std::min(expires, static_cast<double>(t->expires_at)), scope, catalog, now);
+      return issue(t->user_id, methods_after, std::min(expires, static_cast<double>(t->expires_at)),
+                   scope, catalog, now);
     }
     if (has("application_credential")) {
       // By id, or by name with its user; the token is scoped to its project.
@@ -152,7 +154,8 @@ void identity_api::add_auth_operations() {
             credential = &x;
       }
       auto user = credential ? s.find("user", str(*credential, "user_id")) : nullptr;
-      if (!credential || !user || !user->value("enabled", true) || !ref.value("secret", json()).is_string())
+      if (!credential || !user || !user->value("enabled", true) ||
+          !ref.value("secret", json()).is_string())
         return unauthorized();
       const auto expires_at = str(*credential, "expires_at");
       if (!expires_at.empty() && expires_at < token_service::iso_time(static_cast<double>(now)))
@@ -191,8 +194,8 @@ void identity_api::add_auth_operations() {
     if (!t)
       return api_error(msg::errc::not_found, "Could not find token: " + *header + ".");
     const auto& roles = c.ctx.caller.roles;
-    const bool privileged = c.caller_is_admin() ||
-                            std::find(roles.begin(), roles.end(), "service") != roles.end();
+    const bool privileged =
+        c.caller_is_admin() || std::find(roles.begin(), roles.end(), "service") != roles.end();
     if (!privileged && t->first.user_id != c.ctx.caller.user_id)
       return api_error(msg::errc::forbidden,
                        "You are not authorized to perform the requested action.");
@@ -227,8 +230,8 @@ void identity_api::add_auth_operations() {
     auto& who = c.ctx.caller;
     if (who.project_id.empty() && who.domain_id.empty() && who.system_scope.empty())
       return api_error(msg::errc::forbidden, "The catalog needs a scoped token.");
-    return api_json(200, {{"catalog", tokens_.catalog()},
-                          {"links", list_links(c.base + "/auth/catalog")}});
+    return api_json(
+        200, {{"catalog", tokens_.catalog()}, {"links", list_links(c.base + "/auth/catalog")}});
   };
   for (std::string kind : {"project", "domain"})
     operations_["identity:get_auth_" + kind + "s"] = [&s, kind](api_call& c) {
@@ -244,8 +247,8 @@ void identity_api::add_auth_operations() {
     json out = json::array();
     if (!s.effective_roles(c.ctx.caller.user_id, target_type::system, "all").empty())
       out.push_back({{"all", true}});
-    return api_json(200, {{"system", std::move(out)},
-                          {"links", list_links(c.base + "/auth/system")}});
+    return api_json(200,
+                    {{"system", std::move(out)}, {"links", list_links(c.base + "/auth/system")}});
   };
 
   // POST /v3/users/{user_id}/password: the original password, then the new one.
@@ -264,8 +267,8 @@ void identity_api::add_auth_operations() {
     r.kdf->verify = true;
     r.kdf->password = body["original_password"].get<std::string>();
     r.kdf->hash = str(*user, "_password_hash");
-    r.kdf->then = [this, &s, user_id, fresh = body["password"].get<std::string>(), now = c.now](
-                    bool matched, const std::string&) {
+    r.kdf->then = [this, &s, user_id, fresh = body["password"].get<std::string>(),
+                   now = c.now](bool matched, const std::string&) {
       if (!matched)
         return unauthorized("Error when changing user password: the original password is wrong.");
       api_result next;
@@ -293,14 +296,15 @@ void identity_api::add_auth_operations() {
     if (!s.find("user", user_id))
       return api_error(msg::errc::not_found, "Could not find user: " + user_id + ".");
     if (c.ctx.caller.project_id.empty())
-      return api_error(msg::errc::forbidden, "Application credentials need a project-scoped token.");
+      return api_error(msg::errc::forbidden,
+                       "Application credentials need a project-scoped token.");
     const json body = c.body.value("application_credential", json());
     if (!body.is_object() || str(body, "name").empty())
       return api_error(msg::errc::invalid, "Expecting to find application_credential.name.");
     for (auto& [id, x] : s.all("application_credential"))
       if (str(x, "user_id") == user_id && str(x, "name") == str(body, "name"))
         return api_error(msg::errc::conflict, "An application credential named " +
-                                                str(body, "name") + " already exists.");
+                                                  str(body, "name") + " already exists.");
     std::string secret = str(body, "secret");
     if (secret.empty())
       secret = new_audit_id() + new_audit_id();
@@ -315,9 +319,10 @@ void identity_api::add_auth_operations() {
     if (!asked.is_array())
       return api_error(msg::errc::invalid, "application_credential.roles must be a list.");
     for (auto& ref : asked) {
-      auto role = ref.is_object() ? (str(ref, "id").empty() ? s.find_by("role", "name", str(ref, "name"))
-                                                            : s.find("role", str(ref, "id")))
-                                  : nullptr;
+      auto role = ref.is_object()
+                      ? (str(ref, "id").empty() ? s.find_by("role", "name", str(ref, "name"))
+                                                : s.find("role", str(ref, "id")))
+                      : nullptr;
       if (!role || !held(str(*role, "name")))
         return api_error(msg::errc::forbidden, "An application credential can only carry roles "
                                                "its creator holds on the project.");
@@ -342,7 +347,7 @@ void identity_api::add_auth_operations() {
       const auto url = base + "/users/" + str(record, "user_id") + "/application_credentials/" +
                        str(record, "id");
       json shown = render_record(record, url);
-      shown["secret"] = secret;  // shown once, never again
+      shown["secret"] = secret; // shown once, never again
       record["_secret_hash"] = hash;
       auto done = api_json(201, {{"application_credential", shown}});
       done.changes.push_back({"application_credential", str(record, "id"), record});
@@ -361,35 +366,35 @@ void identity_api::add_auth_operations() {
       if (str(x, "user_id") == c.path("user_id") &&
           (!c.query("name") || *c.query("name") == str(x, "name")))
         out.push_back(render_record(x, base + "/" + id));
-    return api_json(200, {{"application_credentials", std::move(out)},
-                          {"links", list_links(base)}});
+    return api_json(200,
+                    {{"application_credentials", std::move(out)}, {"links", list_links(base)}});
   };
   operations_["identity:get_application_credential"] = [owned_credential](api_call& c) {
     auto x = owned_credential(c);
     if (!x)
       return api_error(msg::errc::not_found, "Could not find application credential: " +
-                                               c.path("application_credential_id") + ".");
+                                                 c.path("application_credential_id") + ".");
     return api_json(200, {{"application_credential",
                            render_record(*x, c.base + "/users/" + c.path("user_id") +
-                                              "/application_credentials/" + str(*x, "id"))}});
+                                                 "/application_credentials/" + str(*x, "id"))}});
   };
   operations_["identity:delete_application_credential"] = [this, owned_credential](api_call& c) {
     auto x = owned_credential(c);
     if (!x)
       return api_error(msg::errc::not_found, "Could not find application credential: " +
-                                               c.path("application_credential_id") + ".");
+                                                 c.path("application_credential_id") + ".");
     auto r = api_no_content();
     r.changes.push_back({"application_credential", str(*x, "id"), std::nullopt});
     auto e = revocation(c.now, c.now + settings_.token_ttl_seconds, str(*x, "user_id"), "");
-    e.application_credential_id = str(*x, "id");  // its tokens only, not all of the user's
+    e.application_credential_id = str(*x, "id"); // its tokens only, not all of the user's
     r.revoked.push_back(e);
     return r;
   };
 
   // -- trusts: none are ever created here yet; listing answers honestly.
   operations_["identity:list_trusts"] = [](api_call& c) {
-    return api_json(200, {{"trusts", json::array()},
-                          {"links", list_links(c.base + "/OS-TRUST/trusts")}});
+    return api_json(
+        200, {{"trusts", json::array()}, {"links", list_links(c.base + "/OS-TRUST/trusts")}});
   };
 }
 

@@ -12,9 +12,9 @@ struct service_entry {
   const char* path;
 };
 constexpr service_entry cloud_services[] = {
-  {"identity", "keystone", "/identity"},   {"image", "glance", "/image"},
-  {"compute", "nova", "/compute/v2.1"},    {"network", "neutron", "/network"},
-  {"placement", "placement", "/placement"},
+    {"identity", "keystone", "/identity"},    {"image", "glance", "/image"},
+    {"compute", "nova", "/compute/v2.1"},     {"network", "neutron", "/network"},
+    {"placement", "placement", "/placement"},
 };
 
 class bootstrapper {
@@ -23,16 +23,24 @@ public:
 
   std::vector<store_change> run(const std::string& admin_hash) {
     if (!s_.find("domain", "default"))
-      add("domain", "default", {{"name", "Default"}, {"description", "The default domain"},
-                                {"enabled", true}, {"tags", json::array()},
-                                {"options", json::object()}});
-    const std::string project = ensure("project", b_.admin_project,
-                                       {{"description", "Bootstrap project for the cloud's administrators"},
-                                        {"domain_id", "default"}, {"parent_id", "default"},
-                                        {"enabled", true}, {"is_domain", false},
-                                        {"tags", json::array()}, {"options", json::object()}});
+      add("domain", "default",
+          {{"name", "Default"},
+           {"description", "The default domain"},
+           {"enabled", true},
+           {"tags", json::array()},
+           {"options", json::object()}});
+    const std::string project =
+        ensure("project", b_.admin_project,
+               {{"description", "Bootstrap project for the cloud's administrators"},
+                {"domain_id", "default"},
+                {"parent_id", "default"},
+                {"enabled", true},
+                {"is_domain", false},
+                {"tags", json::array()},
+                {"options", json::object()}});
     const std::string user = ensure("user", b_.admin_user,
-                                    {{"domain_id", "default"}, {"enabled", true},
+                                    {{"domain_id", "default"},
+                                     {"enabled", true},
                                      {"default_project_id", project},
                                      {"options", json::object()},
                                      {"password_expires_at", nullptr},
@@ -40,23 +48,29 @@ public:
     std::string roles[3];
     const char* names[3] = {"admin", "member", "reader"};
     for (int i = 0; i < 3; ++i)
-      roles[i] = ensure("role", names[i], {{"domain_id", nullptr}, {"description", ""},
-                                           {"options", json::object()}});
+      roles[i] = ensure("role", names[i],
+                        {{"domain_id", nullptr}, {"description", ""}, {"options", json::object()}});
     for (int i = 0; i < 2; ++i)
       ensure_id("implied_role", roles[i] + ":" + roles[i + 1],
                 {{"prior_role_id", roles[i]}, {"implied_role_id", roles[i + 1]}});
     ensure_id("assignment", assignment_id("UserProject", user, project, roles[0]),
-              {{"type", "UserProject"}, {"actor_id", user}, {"target_id", project},
-               {"role_id", roles[0]}, {"inherited", false}});
+              {{"type", "UserProject"},
+               {"actor_id", user},
+               {"target_id", project},
+               {"role_id", roles[0]},
+               {"inherited", false}});
     ensure_id("assignment", assignment_id("UserSystem", user, "all", roles[0]),
-              {{"type", "UserSystem"}, {"actor_id", user}, {"target_id", "all"},
-               {"role_id", roles[0]}, {"inherited", false}});
-    ensure_id("region", b_.region, {{"id", b_.region}, {"description", ""},
-                                    {"parent_region_id", nullptr}});
+              {{"type", "UserSystem"},
+               {"actor_id", user},
+               {"target_id", "all"},
+               {"role_id", roles[0]},
+               {"inherited", false}});
+    ensure_id("region", b_.region,
+              {{"id", b_.region}, {"description", ""}, {"parent_region_id", nullptr}});
     for (auto& svc : cloud_services) {
-      const std::string service = ensure_by("service", "type", svc.type,
-                                            {{"name", svc.name}, {"enabled", true},
-                                             {"description", ""}});
+      const std::string service =
+          ensure_by("service", "type", svc.type,
+                    {{"name", svc.name}, {"enabled", true}, {"description", ""}});
       for (const char* interface : {"public", "internal", "admin"})
         ensure_endpoint(service, interface, b_.public_url + svc.path);
     }
@@ -82,8 +96,8 @@ private:
     return ensure_by(kind, "name", name, std::move(record));
   }
 
-  std::string ensure_by(const std::string& kind, const std::string& attr,
-                        const std::string& value, json record) {
+  std::string ensure_by(const std::string& kind, const std::string& attr, const std::string& value,
+                        json record) {
     if (auto existing = pending(kind, attr, value))
       return existing->value("id", "");
     const auto id = new_id();
@@ -102,8 +116,12 @@ private:
     for (auto& [id, e] : s_.all("endpoint"))
       if (e.value("service_id", "") == service && e.value("interface", "") == interface)
         return;
-    add("endpoint", new_id(), {{"service_id", service}, {"interface", interface},
-                               {"url", url}, {"region_id", b_.region}, {"enabled", true}});
+    add("endpoint", new_id(),
+        {{"service_id", service},
+         {"interface", interface},
+         {"url", url},
+         {"region_id", b_.region},
+         {"enabled", true}});
   }
 
   const identity_store& s_;

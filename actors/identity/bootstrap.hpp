@@ -17,7 +17,7 @@ struct bootstrap_settings {
   std::string admin_user = "admin";
   std::string admin_project = "admin";
   std::string region = "RegionOne";
-  std::string public_url;  // the gateway as clients reach it: "http://127.0.0.1:5000"
+  std::string public_url; // the gateway as clients reach it: "http://127.0.0.1:5000"
 };
 
 /// The records to write; `admin_password_hash` is used only if the admin

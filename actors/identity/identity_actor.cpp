@@ -36,10 +36,12 @@ constexpr int kdf_workers = 2;
 /// A thread that hashes and checks passwords, so the identity actor never blocks.
 caf::behavior kdf_worker(caf::event_based_actor*) {
   return {
-    [](hash_atom, const std::string& password, int cost) { return hash_password(password, cost); },
-    [](verify_atom, const std::string& password, const std::string& hash) {
-      return verify_password(password, hash);
-    },
+      [](hash_atom, const std::string& password, int cost) {
+        return hash_password(password, cost);
+      },
+      [](verify_atom, const std::string& password, const std::string& hash) {
+        return verify_password(password, hash);
+      },
   };
 }
 
@@ -53,13 +55,12 @@ std::string read_secret(const std::string& file) {
 class identity_actor : public runtime::role_actor {
 public:
   identity_actor(caf::actor_config& cfg, runtime::role_env env)
-    : role_actor(cfg, std::move(env)),
-      keys_(this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string()),
-            std::stoi(this->env().setting("max_active_keys", "3"))),
-      settings_{std::stoll(this->env().setting("token_ttl_seconds", "86400")),
-                std::stoi(this->env().setting("password_cost", "12"))},
-      tokens_(store_, keys_, settings_.token_ttl_seconds),
-      api_(store_, tokens_, settings_) {
+      : role_actor(cfg, std::move(env)),
+        keys_(this->env().setting("key_dir", (this->env().state_dir / "fernet-keys").string()),
+              std::stoi(this->env().setting("max_active_keys", "3"))),
+        settings_{std::stoll(this->env().setting("token_ttl_seconds", "86400")),
+                  std::stoi(this->env().setting("password_cost", "12"))},
+        tokens_(store_, keys_, settings_.token_ttl_seconds), api_(store_, tokens_, settings_) {
     boot_.public_url = this->env().setting("public_url", "http://127.0.0.1:5000");
     boot_.region = this->env().setting("region", "RegionOne");
     boot_.admin_user = this->env().setting("admin_user", "admin");
@@ -79,38 +80,38 @@ public:
 private:
   caf::behavior ready() {
     return {
-      [this](const msg::context& ctx, const msg::api_call_request& req)
-        -> caf::result<msg::api_call_reply> {
-        auto rp = make_response_promise<msg::api_call_reply>();
-        carry_out(ctx, api_.handle(ctx, req, runtime::unix_seconds()), rp);
-        return rp;
-      },
-      [this](const msg::context&, const msg::validate_token_request& req)
-        -> caf::result<msg::validate_token_reply> {
-        auto validated = tokens_.validate(req.token, runtime::unix_seconds());
-        if (auto* refusal = std::get_if<token_refusal>(&validated))
-          return runtime::make_error(msg::errc::unauthorized, refusal->reason);
-        return msg::validate_token_reply{std::get<msg::token_info>(validated)};
-      },
-      [this](const msg::context& ctx, const msg::rotate_keys_request& req)
-        -> caf::result<msg::rotate_keys_reply> {
-        try {
-          const auto active = tokens_.rotate_keys();
-          STRATUS_LOG(spdlog::level::info, env().role, ctx.request_id,
-                      "Fernet keys rotated ({}); {} keys active", req.reason, active);
-          return msg::rotate_keys_reply{static_cast<uint32_t>(active)};
-        } catch (const std::exception& e) {  // the disk, not us: the old keys stay in use
-          return runtime::make_error(msg::errc::internal,
-                                     std::string{"key rotation failed: "} + e.what());
-        }
-      },
-      [this](const msg::context&, const msg::watch_revocations_request& req) {
-        subscribers_.insert(req.subscriber);
-        msg::revocations_reply out;
-        for (auto& [id, r] : store_.all("revocation"))
-          out.events.push_back(revocation_from_record(r));
-        return out;
-      },
+        [this](const msg::context& ctx,
+               const msg::api_call_request& req) -> caf::result<msg::api_call_reply> {
+          auto rp = make_response_promise<msg::api_call_reply>();
+          carry_out(ctx, api_.handle(ctx, req, runtime::unix_seconds()), rp);
+          return rp;
+        },
+        [this](const msg::context&,
+               const msg::validate_token_request& req) -> caf::result<msg::validate_token_reply> {
+          auto validated = tokens_.validate(req.token, runtime::unix_seconds());
+          if (auto* refusal = std::get_if<token_refusal>(&validated))
+            return runtime::make_error(msg::errc::unauthorized, refusal->reason);
+          return msg::validate_token_reply{std::get<msg::token_info>(validated)};
+        },
+        [this](const msg::context& ctx,
+               const msg::rotate_keys_request& req) -> caf::result<msg::rotate_keys_reply> {
+          try {
+            const auto active = tokens_.rotate_keys();
+            STRATUS_LOG(spdlog::level::info, env().role, ctx.request_id,
+                        "Fernet keys rotated ({}); {} keys active", req.reason, active);
+            return msg::rotate_keys_reply{static_cast<uint32_t>(active)};
+          } catch (const std::exception& e) { // the disk, not us: the old keys stay in use
+            return runtime::make_error(msg::errc::internal,
+                                       std::string{"key rotation failed: "} + e.what());
+          }
+        },
+        [this](const msg::context&, const msg::watch_revocations_request& req) {
+          subscribers_.insert(req.subscriber);
+          msg::revocations_reply out;
+          for (auto& [id, r] : store_.all("revocation"))
+            out.events.push_back(revocation_from_record(r));
+          return out;
+        },
     };
   }
 
@@ -124,30 +125,30 @@ private:
     }
     msg::list_records_request req{"identity", "", start_after, load_page};
     request(conductor, conductor_timeout, msg::context{}, req)
-      .then(
-        [this](msg::list_records_reply& page) {
-          for (auto& r : page.records) {
-            const auto slash = r.key.find('/');
-            if (slash == std::string::npos)
-              continue;
-            auto value = json::from_msgpack(r.value.begin(), r.value.end(), true, false);
-            if (value.is_discarded()) {
-              LOG_ERROR(env().role, "record {} is not valid msgpack; skipped", r.key);
-              continue;
-            }
-            store_.apply({r.key.substr(0, slash), r.key.substr(slash + 1), std::move(value)});
-          }
-          if (page.truncated)
-            load_page_after(page.records.back().key);
-          else
-            bootstrap();
-        },
-        [this](caf::error& err) {
-          LOG_WARN(env().role, "loading identity records failed ({}); retrying",
-                   runtime::to_error(err).message);
-          store_ = identity_store{};
-          delayed_send(this, load_retry, load_atom::value);
-        });
+        .then(
+            [this](msg::list_records_reply& page) {
+              for (auto& r : page.records) {
+                const auto slash = r.key.find('/');
+                if (slash == std::string::npos)
+                  continue;
+                auto value = json::from_msgpack(r.value.begin(), r.value.end(), true, false);
+                if (value.is_discarded()) {
+                  LOG_ERROR(env().role, "record {} is not valid msgpack; skipped", r.key);
+                  continue;
+                }
+                store_.apply({r.key.substr(0, slash), r.key.substr(slash + 1), std::move(value)});
+              }
+              if (page.truncated)
+                load_page_after(page.records.back().key);
+              else
+                bootstrap();
+            },
+            [this](caf::error& err) {
+              LOG_WARN(env().role, "loading identity records failed ({}); retrying",
+                       runtime::to_error(err).message);
+              store_ = identity_store{};
+              delayed_send(this, load_retry, load_atom::value);
+            });
   }
 
   void bootstrap() {
@@ -159,23 +160,23 @@ private:
     if (auto file = env().setting("admin_password_file", ""); password.empty() && !file.empty())
       password = read_secret(file);
     request(workers_.front(), kdf_timeout, hash_atom::value, password, settings_.password_cost)
-      .then([this, empty = password.empty()](std::string& hash) {
-        if (empty)
-          LOG_WARN(env().role, "no admin_password or admin_password_file: the admin user has "
-                               "no password until one is set");
-        auto changes = bootstrap_changes(store_, boot_, empty ? std::string{} : hash);
-        api_result r;
-        r.changes = std::move(changes);
-        write(msg::context{}, std::move(r), [this](std::optional<msg::error> err) {
-          if (err) {
-            LOG_ERROR(env().role, "bootstrap failed: {}", err->message);
-            delayed_send(this, load_retry, load_atom::value);
-            return;
-          }
-          LOG_INFO(env().role, "bootstrapped: admin user, project, roles and catalog");
-          start_serving();
+        .then([this, empty = password.empty()](std::string& hash) {
+          if (empty)
+            LOG_WARN(env().role, "no admin_password or admin_password_file: the admin user has "
+                                 "no password until one is set");
+          auto changes = bootstrap_changes(store_, boot_, empty ? std::string{} : hash);
+          api_result r;
+          r.changes = std::move(changes);
+          write(msg::context{}, std::move(r), [this](std::optional<msg::error> err) {
+            if (err) {
+              LOG_ERROR(env().role, "bootstrap failed: {}", err->message);
+              delayed_send(this, load_retry, load_atom::value);
+              return;
+            }
+            LOG_INFO(env().role, "bootstrapped: admin user, project, roles and catalog");
+            start_serving();
+          });
         });
-      });
   }
 
   void start_serving() {
@@ -197,12 +198,12 @@ private:
       };
       if (job->verify)
         request(worker, kdf_timeout, verify_atom::value, job->password, job->hash)
-          .then([next](bool matched) mutable { next(matched, ""); },
-                [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+            .then([next](bool matched) mutable { next(matched, ""); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
       else
         request(worker, kdf_timeout, hash_atom::value, job->password, settings_.password_cost)
-          .then([next](std::string& hash) mutable { next(true, hash); },
-                [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+            .then([next](std::string& hash) mutable { next(true, hash); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
       return;
     }
     if (r.error) {
@@ -224,12 +225,11 @@ private:
 
   /// Applies the changes to the cache at once (later requests see them),
   /// writes them through the conductor, and undoes them if that fails.
-  template <class Done>
-  void write(const msg::context& ctx, api_result r, Done done) {
+  template <class Done> void write(const msg::context& ctx, api_result r, Done done) {
     const int64_t now = runtime::unix_seconds();
     for (auto& e : r.revoked)
       r.changes.push_back({"revocation", new_id(), revocation_record(e)});
-    for (auto& [id, rec] : store_.all("revocation"))  // expired events go with any write
+    for (auto& [id, rec] : store_.all("revocation")) // expired events go with any write
       if (rec.value("expires_at", int64_t{0}) < now)
         r.changes.push_back({"revocation", id, std::nullopt});
     msg::write_records_request req;
@@ -257,13 +257,13 @@ private:
       return;
     }
     request(conductor, conductor_timeout, ctx, std::move(req))
-      .then(
-        [this, done, revoked = std::move(r.revoked)](msg::write_records_reply&) mutable {
-          for (auto& e : revoked)
-            publish(e);
-          done(std::nullopt);
-        },
-        [fail, done](caf::error& e) mutable { fail(runtime::to_error(e), done); });
+        .then(
+            [this, done, revoked = std::move(r.revoked)](msg::write_records_reply&) mutable {
+              for (auto& e : revoked)
+                publish(e);
+              done(std::nullopt);
+            },
+            [fail, done](caf::error& e) mutable { fail(runtime::to_error(e), done); });
   }
 
   void publish(const msg::revocation_event& e) {

@@ -84,9 +84,8 @@ bool api_call::caller_is_admin() const {
   return std::find(roles.begin(), roles.end(), "admin") != roles.end();
 }
 
-identity_api::identity_api(identity_store& store, token_service& tokens,
-                           identity_settings settings)
-  : store_(store), tokens_(tokens), settings_(settings) {
+identity_api::identity_api(identity_store& store, token_service& tokens, identity_settings settings)
+    : store_(store), tokens_(tokens), settings_(settings) {
   add_resource_operations();
   add_assignment_operations();
   add_auth_operations();
@@ -97,8 +96,8 @@ api_result identity_api::handle(const msg::context& ctx, const msg::api_call_req
                                 int64_t now) {
   auto op = operations_.find(req.operation);
   if (op == operations_.end())
-    return api_error(msg::errc::not_found, "the identity service has no operation " +
-                                             req.operation);
+    return api_error(msg::errc::not_found,
+                     "the identity service has no operation " + req.operation);
   api_call call{ctx, req, nullptr, req.base_url + "/identity/v3", now};
   if (!req.body.empty()) {
     call.body = json::parse(req.body, nullptr, false);

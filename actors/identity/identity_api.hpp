@@ -35,10 +35,10 @@ struct kdf_job {
 
 struct api_result {
   msg::api_call_reply reply;
-  std::optional<msg::error> error;             // instead of the reply
-  std::vector<store_change> changes;           // written before the reply goes out
-  std::vector<msg::revocation_event> revoked;  // stored with the changes, then pushed
-  std::shared_ptr<kdf_job> kdf;                // run first, then use its result
+  std::optional<msg::error> error;            // instead of the reply
+  std::vector<store_change> changes;          // written before the reply goes out
+  std::vector<msg::revocation_event> revoked; // stored with the changes, then pushed
+  std::shared_ptr<kdf_job> kdf;               // run first, then use its result
 };
 
 /// An error reply; the gateway renders it in Keystone's format.
@@ -57,9 +57,9 @@ struct identity_settings {
 struct api_call {
   const msg::context& ctx;
   const msg::api_call_request& req;
-  json body;             // parsed request body (null when empty)
-  std::string base;      // ".../identity/v3", for links
-  int64_t now = 0;       // Unix seconds
+  json body;        // parsed request body (null when empty)
+  std::string base; // ".../identity/v3", for links
+  int64_t now = 0;  // Unix seconds
 
   /// A path parameter ("" if absent).
   std::string path(const std::string& name) const;
@@ -79,9 +79,15 @@ public:
   /// Runs operation `req.operation`; not_found if this role has no such operation.
   api_result handle(const msg::context& ctx, const msg::api_call_request& req, int64_t now);
 
-  identity_store& store() { return store_; }
-  token_service& tokens() { return tokens_; }
-  const identity_settings& settings() const { return settings_; }
+  identity_store& store() {
+    return store_;
+  }
+  token_service& tokens() {
+    return tokens_;
+  }
+  const identity_settings& settings() const {
+    return settings_;
+  }
 
 private:
   void add_resource_operations();

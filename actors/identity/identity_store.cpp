@@ -5,9 +5,12 @@ namespace {
 
 const char* target_name(target_type t) {
   switch (t) {
-    case target_type::project: return "Project";
-    case target_type::domain: return "Domain";
-    case target_type::system: return "System";
+  case target_type::project:
+    return "Project";
+  case target_type::domain:
+    return "Domain";
+  case target_type::system:
+    return "System";
   }
   return "";
 }
@@ -15,9 +18,9 @@ const char* target_name(target_type t) {
 } // namespace
 
 json revocation_record(const msg::revocation_event& e) {
-  return {{"user_id", e.user_id}, {"project_id", e.project_id}, {"audit_id", e.audit_id},
-          {"issued_before", e.issued_before}, {"expires_at", e.expires_at},
-          {"application_credential_id", e.application_credential_id}};
+  return {{"user_id", e.user_id},       {"project_id", e.project_id},
+          {"audit_id", e.audit_id},     {"issued_before", e.issued_before},
+          {"expires_at", e.expires_at}, {"application_credential_id", e.application_credential_id}};
 }
 
 msg::revocation_event revocation_from_record(const json& r) {
@@ -89,8 +92,7 @@ std::set<std::string> identity_store::effective_roles(const std::string& user_id
   std::set<std::string> roles;
   const auto& assignments = all("assignment");
   auto collect = [&](const std::string& actor_type, const std::string& actor) {
-    const std::string prefix =
-      assignment_id(actor_type + target_name(type), actor, target_id, "");
+    const std::string prefix = assignment_id(actor_type + target_name(type), actor, target_id, "");
     for (auto it = assignments.lower_bound(prefix);
          it != assignments.end() && it->first.starts_with(prefix); ++it)
       roles.insert(it->second.value("role_id", std::string{}));

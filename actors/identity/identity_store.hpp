@@ -60,7 +60,9 @@ public:
   std::vector<std::string> groups_of(const std::string& user_id) const;
 
   /// Bumped by every change: lets callers cache what they derive.
-  uint64_t generation() const { return generation_; }
+  uint64_t generation() const {
+    return generation_;
+  }
 
   static std::string record_key(const std::string& kind, const std::string& id) {
     return kind + "/" + id;

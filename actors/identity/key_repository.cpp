@@ -42,7 +42,7 @@ void write_key(const fs::path& dir, int number) {
 } // namespace
 
 key_repository::key_repository(fs::path dir, int max_active_keys)
-  : dir_(std::move(dir)), max_active_keys_(std::max(max_active_keys, 2)) {
+    : dir_(std::move(dir)), max_active_keys_(std::max(max_active_keys, 2)) {
   fs::create_directories(dir_);
   fs::permissions(dir_, fs::perms::owner_all);
   if (key_files(dir_).empty()) {
@@ -63,7 +63,7 @@ void key_repository::rotate() {
   files = key_files(dir_);
   // Keep the staged key, the primary, and the newest secondaries.
   while (static_cast<int>(files.size()) > max_active_keys_) {
-    auto oldest = std::next(files.begin());  // begin() is the staged key 0
+    auto oldest = std::next(files.begin()); // begin() is the staged key 0
     fs::remove(oldest->second);
     files.erase(oldest);
   }

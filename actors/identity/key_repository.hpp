@@ -26,8 +26,12 @@ public:
   explicit key_repository(std::filesystem::path dir, int max_active_keys = 3);
 
   /// Primary first, then secondaries newest first, then the staged key.
-  const std::vector<fernet_key>& keys() const { return keys_; }
-  const fernet_key& primary() const { return keys_.front(); }
+  const std::vector<fernet_key>& keys() const {
+    return keys_;
+  }
+  const fernet_key& primary() const {
+    return keys_.front();
+  }
 
   /// Rotates as described above and reloads.
   void rotate();

@@ -22,12 +22,9 @@ bool valid_tag(const std::string& tag) {
 
 void identity_api::add_project_tag_operations() {
   auto& s = store_;
-  // The project, or the 404 answering for it.
-  auto project_of = [&s](api_call& c) -> std::variant<json, api_result> {
-    auto p = s.find("project", c.path("project_id"));
-    if (!p)
-      return api_error(msg::errc::not_found, "Could not find project: " + c.path("project_id") + ".");
-    return *p;
+  auto project_of = [&s](api_call& c) { return s.find("project", c.path("project_id")); };
+  auto missing = [](api_call& c) {
+    return api_error(msg::errc::not_found, "Could not find project: " + c.path("project_id") + ".");
   };
   // Writes the project back with `tags`, answering `reply`.
   auto save = [](json project, std::vector<std::string> tags, api_result reply) -> api_result {
@@ -35,7 +32,8 @@ void identity_api::add_project_tag_operations() {
       return api_error(msg::errc::invalid, "A project has at most 80 tags.");
     for (auto& t : tags)
       if (!valid_tag(t))
-        return api_error(msg::errc::invalid, "Invalid tag '" + t + "': 1-255 characters, no '/' or ','.");
+        return api_error(msg::errc::invalid,
+                         "Invalid tag '" + t + "': 1-255 characters, no '/' or ','.");
     project["tags"] = tags;
     reply.changes.push_back({"project", str(project, "id"), std::move(project)});
     return reply;
@@ -44,58 +42,60 @@ void identity_api::add_project_tag_operations() {
     return project.value("tags", std::vector<std::string>{});
   };
 
-  operations_["identity:get_project_tags"] = [project_of, tags_of](api_call& c) {
+  operations_["identity:get_project_tags"] = [project_of, missing, tags_of](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
-    return api_json(200, {{"tags", tags_of(std::get<json>(p))}});
+    if (!p)
+      return missing(c);
+    return api_json(200, {{"tags", tags_of(*p)}});
   };
-  operations_["identity:update_project_tags"] = [project_of, save](api_call& c) {
+  operations_["identity:update_project_tags"] = [project_of, missing, save](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
+    if (!p)
+      return missing(c);
     auto tags = c.body.value("tags", json());
-    if (!tags.is_array() || !std::all_of(tags.begin(), tags.end(), [](auto& t) { return t.is_string(); }))
-      return api_error(msg::errc::invalid, "Expecting to find tags, a list of strings, in request body.");
+    if (!tags.is_array() ||
+        !std::all_of(tags.begin(), tags.end(), [](auto& t) { return t.is_string(); }))
+      return api_error(msg::errc::invalid,
+                       "Expecting to find tags, a list of strings, in request body.");
     auto list = tags.get<std::vector<std::string>>();
-    return save(std::get<json>(p), list, api_json(200, {{"tags", list}}));
+    return save(*p, list, api_json(200, {{"tags", list}}));
   };
-  operations_["identity:delete_project_tags"] = [project_of, save](api_call& c) {
+  operations_["identity:delete_project_tags"] = [project_of, missing, save](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
-    return save(std::get<json>(p), {}, api_no_content());
+    if (!p)
+      return missing(c);
+    return save(*p, {}, api_no_content());
   };
-  operations_["identity:get_project_tag"] = [project_of, tags_of](api_call& c) {
+  operations_["identity:get_project_tag"] = [project_of, missing, tags_of](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
-    auto tags = tags_of(std::get<json>(p));
+    if (!p)
+      return missing(c);
+    auto tags = tags_of(*p);
     if (std::find(tags.begin(), tags.end(), c.path("tag")) == tags.end())
       return api_error(msg::errc::not_found, "Could not find tag: " + c.path("tag") + ".");
     return api_no_content();
   };
-  operations_["identity:create_project_tag"] = [project_of, tags_of, save](api_call& c) {
+  operations_["identity:create_project_tag"] = [project_of, missing, tags_of, save](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
-    auto tags = tags_of(std::get<json>(p));
+    if (!p)
+      return missing(c);
+    auto tags = tags_of(*p);
     if (std::find(tags.begin(), tags.end(), c.path("tag")) == tags.end())
       tags.push_back(c.path("tag"));
     api_result created;
     created.reply.status = 201;
-    return save(std::get<json>(p), tags, created);
+    return save(*p, tags, created);
   };
-  operations_["identity:delete_project_tag"] = [project_of, tags_of, save](api_call& c) {
+  operations_["identity:delete_project_tag"] = [project_of, missing, tags_of, save](api_call& c) {
     auto p = project_of(c);
-    if (auto* err = std::get_if<api_result>(&p))
-      return std::move(*err);
-    auto tags = tags_of(std::get<json>(p));
+    if (!p)
+      return missing(c);
+    auto tags = tags_of(*p);
     auto it = std::find(tags.begin(), tags.end(), c.path("tag"));
     if (it == tags.end())
       return api_error(msg::errc::not_found, "Could not find tag: " + c.path("tag") + ".");
     tags.erase(it);
-    return save(std::get<json>(p), tags, api_no_content());
+    return save(*p, tags, api_no_content());
   };
 }
 

@@ -14,43 +14,86 @@ namespace {
 enum class name_scope { none, global, domain };
 
 struct resource_kind {
-  std::string kind;        // also the JSON member name ("project")
-  std::string collection;  // "projects"
+  std::string kind;       // also the JSON member name ("project")
+  std::string collection; // "projects"
   name_scope unique = name_scope::none;
   bool client_chooses_id = false;
-  std::vector<std::string> required;
-  json defaults;
-  std::vector<std::string> filters;    // exact-match list filters
-  std::vector<std::string> immutable;  // refused in updates
+  std::vector<std::string> required = {};
+  json defaults = json::object();
+  std::vector<std::string> filters = {};   // exact-match list filters
+  std::vector<std::string> immutable = {}; // refused in updates
 };
 
 const std::vector<resource_kind>& resource_kinds() {
   static const std::vector<resource_kind> kinds{
-    {"domain", "domains", name_scope::global, false, {"name"},
-     {{"enabled", true}, {"description", ""}, {"tags", json::array()}, {"options", json::object()}},
-     {"name", "enabled"}, {}},
-    {"project", "projects", name_scope::domain, false, {"name"},
-     {{"enabled", true}, {"description", ""}, {"is_domain", false}, {"tags", json::array()},
-      {"options", json::object()}},
-     {"name", "enabled", "domain_id", "parent_id", "is_domain"}, {"domain_id", "is_domain"}},
-    {"user", "users", name_scope::domain, false, {"name"},
-     {{"enabled", true}, {"options", json::object()}, {"password_expires_at", nullptr}},
-     {"name", "enabled", "domain_id"}, {"domain_id"}},
-    {"group", "groups", name_scope::domain, false, {"name"}, {{"description", ""}},
-     {"name", "domain_id"}, {"domain_id"}},
-    {"role", "roles", name_scope::global, false, {"name"},
-     {{"domain_id", nullptr}, {"description", ""}, {"options", json::object()}},
-     {"name", "domain_id"}, {"domain_id"}},
-    {"region", "regions", name_scope::none, true, {},
-     {{"description", ""}, {"parent_region_id", nullptr}}, {"parent_region_id"}, {}},
-    {"service", "services", name_scope::none, false, {"type"},
-     {{"enabled", true}, {"name", ""}, {"description", ""}}, {"type", "name"}, {}},
-    {"endpoint", "endpoints", name_scope::none, false, {"url", "interface", "service_id"},
-     {{"enabled", true}, {"region_id", nullptr}}, {"interface", "service_id", "region_id"}, {}},
-    {"credential", "credentials", name_scope::none, false, {"user_id", "type", "blob"},
-     {{"project_id", nullptr}}, {"user_id", "type"}, {}},
-    {"policy", "policies", name_scope::none, false, {"blob", "type"}, json::object(), {"type"},
-     {}},
+      {.kind = "domain",
+       .collection = "domains",
+       .unique = name_scope::global,
+       .required = {"name"},
+       .defaults = {{"enabled", true},
+                    {"description", ""},
+                    {"tags", json::array()},
+                    {"options", json::object()}},
+       .filters = {"name", "enabled"}},
+      {.kind = "project",
+       .collection = "projects",
+       .unique = name_scope::domain,
+       .required = {"name"},
+       .defaults = {{"enabled", true},
+                    {"description", ""},
+                    {"is_domain", false},
+                    {"tags", json::array()},
+                    {"options", json::object()}},
+       .filters = {"name", "enabled", "domain_id", "parent_id", "is_domain"},
+       .immutable = {"domain_id", "is_domain"}},
+      {.kind = "user",
+       .collection = "users",
+       .unique = name_scope::domain,
+       .required = {"name"},
+       .defaults = {{"enabled", true},
+                    {"options", json::object()},
+                    {"password_expires_at", nullptr}},
+       .filters = {"name", "enabled", "domain_id"},
+       .immutable = {"domain_id"}},
+      {.kind = "group",
+       .collection = "groups",
+       .unique = name_scope::domain,
+       .required = {"name"},
+       .defaults = {{"description", ""}},
+       .filters = {"name", "domain_id"},
+       .immutable = {"domain_id"}},
+      {.kind = "role",
+       .collection = "roles",
+       .unique = name_scope::global,
+       .required = {"name"},
+       .defaults = {{"domain_id", nullptr}, {"description", ""}, {"options", json::object()}},
+       .filters = {"name", "domain_id"},
+       .immutable = {"domain_id"}},
+      {.kind = "region",
+       .collection = "regions",
+       .client_chooses_id = true,
+       .defaults = {{"description", ""}, {"parent_region_id", nullptr}},
+       .filters = {"parent_region_id"}},
+      {.kind = "service",
+       .collection = "services",
+       .required = {"type"},
+       .defaults = {{"enabled", true}, {"name", ""}, {"description", ""}},
+       .filters = {"type", "name"}},
+      {.kind = "endpoint",
+       .collection = "endpoints",
+       .required = {"url", "interface", "service_id"},
+       .defaults = {{"enabled", true}, {"region_id", nullptr}},
+       .filters = {"interface", "service_id", "region_id"}},
+      {.kind = "credential",
+       .collection = "credentials",
+       .required = {"user_id", "type", "blob"},
+       .defaults = {{"project_id", nullptr}},
+       .filters = {"user_id", "type"}},
+      {.kind = "policy",
+       .collection = "policies",
+       .required = {"blob", "type"},
+       .defaults = json::object(),
+       .filters = {"type"}},
   };
   return kinds;
 }
@@ -59,7 +102,7 @@ const std::vector<resource_kind>& resource_kinds() {
 json render(const resource_kind& k, const json& record, const std::string& base) {
   json out = render_record(record, base + "/" + k.collection + "/" + str(record, "id"));
   if (k.kind == "endpoint")
-    out["region"] = record.value("region_id", json(nullptr));  // the pre-v3.2 name
+    out["region"] = record.value("region_id", json(nullptr)); // the pre-v3.2 name
   return out;
 }
 
@@ -262,8 +305,8 @@ public:
       if (str(record, attr.c_str()).empty())
         return api_error(msg::errc::invalid, "Invalid input for field '" + attr + "'.");
     const bool disabled = current->value("enabled", true) && !record.value("enabled", true);
-    auto finish = [this, record, disabled, now = c.now, base = c.base](
-                    const std::string& hash) mutable {
+    auto finish = [this, record, disabled, now = c.now,
+                   base = c.base](const std::string& hash) mutable {
       if (!hash.empty())
         record["_password_hash"] = hash;
       if (auto dup = duplicate(record, str(record, "id")))
@@ -272,8 +315,8 @@ public:
       r.changes.push_back({k_.kind, str(record, "id"), record});
       // A disabled user or project, or a new password: its tokens stop working.
       if ((disabled || !hash.empty()) && (k_.kind == "user" || k_.kind == "project"))
-        r.revoked.push_back(revoke_all_of(k_.kind, str(record, "id"), now,
-                                          api_.settings().token_ttl_seconds));
+        r.revoked.push_back(
+            revoke_all_of(k_.kind, str(record, "id"), now, api_.settings().token_ttl_seconds));
       return r;
     };
     if (!password)
@@ -293,7 +336,7 @@ public:
       for (auto& [pid, p] : api_.store().all("project"))
         if (str(p, "parent_id") == id)
           return api_error(msg::errc::forbidden, "Cannot delete the project " + id +
-                                                   " since it is not a leaf in the hierarchy.");
+                                                     " since it is not a leaf in the hierarchy.");
     if (k_.kind == "region")
       for (auto& [eid, e] : api_.store().all("endpoint"))
         if (str(e, "region_id") == id)
@@ -303,8 +346,7 @@ public:
     auto more = cascade(api_.store(), k_.kind, id);
     r.changes.insert(r.changes.end(), more.begin(), more.end());
     if (k_.kind == "user" || k_.kind == "project")
-      r.revoked.push_back(
-        revoke_all_of(k_.kind, id, c.now, api_.settings().token_ttl_seconds));
+      r.revoked.push_back(revoke_all_of(k_.kind, id, c.now, api_.settings().token_ttl_seconds));
     return r;
   }
 
@@ -367,17 +409,16 @@ private:
       if (k_.kind == "role" && other.value("domain_id", json(nullptr)) != record["domain_id"])
         continue;
       std::string where = k_.unique == name_scope::domain
-                            ? " at domain ID " + str(record, "domain_id")
-                            : std::string{};
+                              ? " at domain ID " + str(record, "domain_id")
+                              : std::string{};
       return api_error(msg::errc::conflict, "Conflict occurred attempting to store " + k_.kind +
-                                              " - Duplicate entry found with name " + name +
-                                              where + ".");
+                                                " - Duplicate entry found with name " + name +
+                                                where + ".");
     }
     return std::nullopt;
   }
 
-  template <class F>
-  api_result hash_then(std::string password, F finish) const {
+  template <class F> api_result hash_then(std::string password, F finish) const {
     api_result r;
     r.kdf = std::make_shared<kdf_job>();
     r.kdf->password = std::move(password);

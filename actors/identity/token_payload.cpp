@@ -54,8 +54,8 @@ std::string encode_payload(const token_payload& p) {
 std::optional<token_payload> decode_payload(std::string_view bytes) {
   try {
     std::size_t offset = 0;
-    auto handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr,
-                                  payload_limits);
+    auto handle =
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, payload_limits);
     if (offset != bytes.size())
       return std::nullopt;
     const auto& o = handle.get();
@@ -65,8 +65,15 @@ std::optional<token_payload> decode_payload(std::string_view bytes) {
     token_payload p;
     const auto version = a[0].as<uint8_t>();
     switch (version) {
-      case 0: case 1: case 2: case 8: case 9: p.scope = static_cast<token_scope>(version); break;
-      default: return std::nullopt;
+    case 0:
+    case 1:
+    case 2:
+    case 8:
+    case 9:
+      p.scope = static_cast<token_scope>(version);
+      break;
+    default:
+      return std::nullopt;
     }
     const bool scoped = p.scope != token_scope::unscoped;
     const bool with_credential = p.scope == token_scope::application_credential;
@@ -94,7 +101,7 @@ std::string new_audit_id() {
   unsigned char raw[16];
   RAND_bytes(raw, sizeof raw);
   static constexpr char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   uint32_t acc = 0;
   int bits = 0;

@@ -19,17 +19,17 @@ enum class token_scope : uint8_t {
   domain = 1,
   project = 2,
   system = 8,
-  application_credential = 9,  // a project, with the credential's roles only
+  application_credential = 9, // a project, with the credential's roles only
 };
 
 struct token_payload {
   token_scope scope = token_scope::unscoped;
   std::string user_id;
-  std::vector<std::string> methods;  // "password", "token", "application_credential"
-  std::string scope_id;              // project or domain id, or "all"
-  double expires_at = 0;             // Unix seconds
+  std::vector<std::string> methods; // "password", "token", "application_credential"
+  std::string scope_id;             // project or domain id, or "all"
+  double expires_at = 0;            // Unix seconds
   std::string audit_id;
-  std::string application_credential_id;  // scope application_credential only
+  std::string application_credential_id; // scope application_credential only
 
   bool operator==(const token_payload&) const = default;
 };

@@ -7,9 +7,8 @@
 
 namespace stratus::identity {
 
-token_service::token_service(const identity_store& store, key_repository& keys,
-                             int64_t ttl_seconds)
-  : store_(store), keys_(keys), ttl_(ttl_seconds) {}
+token_service::token_service(const identity_store& store, key_repository& keys, int64_t ttl_seconds)
+    : store_(store), keys_(keys), ttl_(ttl_seconds) {}
 
 std::string token_service::iso_time(double unix_seconds) {
   const auto whole = static_cast<std::time_t>(std::floor(unix_seconds));
@@ -64,42 +63,42 @@ std::variant<msg::token_info, token_refusal> token_service::resolve(const token_
   t.expires_at = static_cast<int64_t>(p.expires_at);
   std::set<std::string> role_ids;
   switch (p.scope) {
-    case token_scope::unscoped:
-      break;
-    case token_scope::project:
-    case token_scope::application_credential: {
-      auto project = store_.find("project", p.scope_id);
-      if (!project || !project->value("enabled", true))
-        return token_refusal{"project unknown or disabled"};
-      t.project_id = p.scope_id;
-      t.project_domain_id = project->value("domain_id", "");
-      role_ids = store_.effective_roles(p.user_id, target_type::project, p.scope_id);
-      if (p.scope == token_scope::application_credential) {
-        auto credential = store_.find("application_credential", p.application_credential_id);
-        if (!credential || credential->value("user_id", "") != p.user_id)
-          return token_refusal{"the application credential is gone"};
-        // Its roles only, and only those the user still holds.
-        std::set<std::string> granted;
-        for (auto& role : credential->value("roles", json::array()))
-          if (role_ids.count(role.value("id", "")))
-            granted.insert(role.value("id", ""));
-        role_ids = std::move(granted);
-        t.application_credential_id = p.application_credential_id;
-      }
-      break;
+  case token_scope::unscoped:
+    break;
+  case token_scope::project:
+  case token_scope::application_credential: {
+    auto project = store_.find("project", p.scope_id);
+    if (!project || !project->value("enabled", true))
+      return token_refusal{"project unknown or disabled"};
+    t.project_id = p.scope_id;
+    t.project_domain_id = project->value("domain_id", "");
+    role_ids = store_.effective_roles(p.user_id, target_type::project, p.scope_id);
+    if (p.scope == token_scope::application_credential) {
+      auto credential = store_.find("application_credential", p.application_credential_id);
+      if (!credential || credential->value("user_id", "") != p.user_id)
+        return token_refusal{"the application credential is gone"};
+      // Its roles only, and only those the user still holds.
+      std::set<std::string> granted;
+      for (auto& role : credential->value("roles", json::array()))
+        if (role_ids.count(role.value("id", "")))
+          granted.insert(role.value("id", ""));
+      role_ids = std::move(granted);
+      t.application_credential_id = p.application_credential_id;
     }
-    case token_scope::domain: {
-      auto domain = store_.find("domain", p.scope_id);
-      if (!domain || !domain->value("enabled", true))
-        return token_refusal{"domain unknown or disabled"};
-      t.domain_id = p.scope_id;
-      role_ids = store_.effective_roles(p.user_id, target_type::domain, p.scope_id);
-      break;
-    }
-    case token_scope::system:
-      t.system_scope = "all";
-      role_ids = store_.effective_roles(p.user_id, target_type::system, "all");
-      break;
+    break;
+  }
+  case token_scope::domain: {
+    auto domain = store_.find("domain", p.scope_id);
+    if (!domain || !domain->value("enabled", true))
+      return token_refusal{"domain unknown or disabled"};
+    t.domain_id = p.scope_id;
+    role_ids = store_.effective_roles(p.user_id, target_type::domain, p.scope_id);
+    break;
+  }
+  case token_scope::system:
+    t.system_scope = "all";
+    role_ids = store_.effective_roles(p.user_id, target_type::system, "all");
+    break;
   }
   if (p.scope != token_scope::unscoped && role_ids.empty())
     return token_refusal{"the user holds no role on the token's scope"};
@@ -115,15 +114,15 @@ std::string token_service::render(const msg::token_info& t, bool with_catalog) c
     return json{{"id", id}, {"name", d ? d->value("name", "") : ""}};
   };
   json token{
-    {"methods", t.methods},
-    {"user",
-     {{"id", t.user_id},
-      {"name", t.user_name},
-      {"domain", domain_ref(t.user_domain_id)},
-      {"password_expires_at", nullptr}}},
-    {"audit_ids", json::array({t.audit_id})},
-    {"expires_at", iso_time(static_cast<double>(t.expires_at))},
-    {"issued_at", iso_time(static_cast<double>(t.issued_at))},
+      {"methods", t.methods},
+      {"user",
+       {{"id", t.user_id},
+        {"name", t.user_name},
+        {"domain", domain_ref(t.user_domain_id)},
+        {"password_expires_at", nullptr}}},
+      {"audit_ids", json::array({t.audit_id})},
+      {"expires_at", iso_time(static_cast<double>(t.expires_at))},
+      {"issued_at", iso_time(static_cast<double>(t.issued_at))},
   };
   if (!t.project_id.empty() || !t.domain_id.empty() || !t.system_scope.empty()) {
     json roles = json::array();
@@ -132,7 +131,7 @@ std::string token_service::render(const msg::token_info& t, bool with_catalog) c
         roles.push_back({{"id", (*r)["id"]}, {"name", name}});
     token["roles"] = std::move(roles);
   } else {
-    with_catalog = false;  // unscoped tokens carry no catalog
+    with_catalog = false; // unscoped tokens carry no catalog
   }
   if (!t.project_id.empty()) {
     auto p = store_.find("project", t.project_id);

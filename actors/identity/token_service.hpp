@@ -52,7 +52,9 @@ public:
   std::variant<std::pair<msg::token_info, std::string>, token_refusal>
   validate_and_render(const std::string& token, bool with_catalog, int64_t now) const;
 
-  int64_t ttl() const { return ttl_; }
+  int64_t ttl() const {
+    return ttl_;
+  }
 
   /// Rotates the key repository; tokens whose key is gone stop validating
   /// at once. Returns how many keys are active.
@@ -70,7 +72,7 @@ private:
 
   struct rendered {
     msg::token_info info;
-    std::string body[2];  // without, with the catalog
+    std::string body[2]; // without, with the catalog
   };
 
   mutable json catalog_;

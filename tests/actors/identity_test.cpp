@@ -62,7 +62,7 @@ TEST_F(IdentityRole, RequestsWaitUntilTheRecordsAreLoaded) {
   EXPECT_EQ(r.error.code, msg::errc::unauthorized);
   auto listed = call(operation("identity:list_users"));
   ASSERT_TRUE(listed) << listed.error.message;
-  EXPECT_EQ(json::parse(listed->body)["users"][0]["name"], "admin");  // bootstrapped
+  EXPECT_EQ(json::parse(listed->body)["users"][0]["name"], "admin"); // bootstrapped
 }
 
 TEST_F(IdentityRole, RecordsSurviveARestart) {

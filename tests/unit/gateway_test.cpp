@@ -7,8 +7,8 @@
 #include "actors/gateway/api_errors.hpp"
 #include "actors/gateway/api_surface.hpp"
 #include "actors/gateway/default_policy.hpp"
-#include "actors/gateway/policy.hpp"
 #include "actors/gateway/http_server.hpp"
+#include "actors/gateway/policy.hpp"
 #include "actors/gateway/routes.hpp"
 #include "actors/gateway/token_cache.hpp"
 #include "actors/gateway/token_verifier.hpp"
@@ -62,7 +62,7 @@ TEST(HttpInput, QueryStringsAndPercentDecoding) {
   EXPECT_EQ(q[3].value, "name");
   EXPECT_EQ(q[4].value, "1 2");
   EXPECT_EQ(q[5].name, "");
-  EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");  // malformed escapes stay as they are
+  EXPECT_EQ(percent_decode("%zz%4"), "%zz%4"); // malformed escapes stay as they are
   EXPECT_EQ(percent_decode("%41%62"), "Ab");
 }
 
@@ -110,7 +110,7 @@ TEST(TokenCache, ForgetsRevokedAndStaleTokens) {
   cache.put("a", token("u1", "p1", 1000), 1000);
   cache.put("b", token("u2", "p1", 1000), 1000);
   EXPECT_TRUE(cache.find("a", 1010));
-  EXPECT_FALSE(cache.find("a", 1061));  // trusted for 60 s only
+  EXPECT_FALSE(cache.find("a", 1061)); // trusted for 60 s only
   msg::revocation_event e;
   e.user_id = "u1";
   e.issued_before = 1005;
@@ -118,9 +118,9 @@ TEST(TokenCache, ForgetsRevokedAndStaleTokens) {
   cache.revoke(e, 1010);
   EXPECT_FALSE(cache.find("a", 1010));
   EXPECT_TRUE(cache.find("b", 1010));
-  cache.put("a", token("u1", "p1", 1000), 1011);  // a late validation cannot bring it back
+  cache.put("a", token("u1", "p1", 1000), 1011); // a late validation cannot bring it back
   EXPECT_FALSE(cache.find("a", 1012));
-  cache.put("c", token("u1", "p1", 1006), 1011);  // a token issued after the event is fine
+  cache.put("c", token("u1", "p1", 1006), 1011); // a token issued after the event is fine
   EXPECT_TRUE(cache.find("c", 1012));
 }
 
@@ -141,10 +141,10 @@ TEST(TokenVerifier, RefusesForgedExpiredAndRevokedTokensLocally) {
   const auto good = identity::fernet_encrypt(repo.primary(), identity::encode_payload(p), now);
   EXPECT_FALSE(verifier.refusal(good, now, cache));
   EXPECT_TRUE(verifier.refusal("garbage", now, cache));
-  EXPECT_TRUE(verifier.refusal(good, now + 3601, cache));  // expired
+  EXPECT_TRUE(verifier.refusal(good, now + 3601, cache)); // expired
   auto other = identity::fernet_key::generate();
-  EXPECT_TRUE(verifier.refusal(identity::fernet_encrypt(other, identity::encode_payload(p), now), now,
-                               cache));
+  EXPECT_TRUE(verifier.refusal(identity::fernet_encrypt(other, identity::encode_payload(p), now),
+                               now, cache));
   msg::revocation_event e;
   e.audit_id = "audit-1";
   e.issued_before = now;
@@ -159,16 +159,17 @@ TEST(TokenVerifier, NeverRefusesATokenSignedByAKeyNewerThanItsCopy) {
   token_verifier verifier(dir.path() / "keys", std::chrono::hours(1));
   token_cache cache(60, 100);
   repo.rotate();
-  repo.rotate();  // the primary now is a key the verifier has never read
+  repo.rotate(); // the primary now is a key the verifier has never read
   identity::token_payload p;
   p.user_id = "u1";
   p.expires_at = 1'800'003'600;
   p.audit_id = "a";
-  const auto token = identity::fernet_encrypt(repo.primary(), identity::encode_payload(p), 1'800'000'000);
-  EXPECT_FALSE(verifier.refusal(token, 1'800'000'000, cache));  // identity decides
+  const auto token =
+      identity::fernet_encrypt(repo.primary(), identity::encode_payload(p), 1'800'000'000);
+  EXPECT_FALSE(verifier.refusal(token, 1'800'000'000, cache)); // identity decides
   verifier.reload();
   EXPECT_FALSE(verifier.refusal(token, 1'800'000'000, cache));
-  EXPECT_TRUE(verifier.refusal(token + "x", 1'800'000'000, cache));  // garbled: refused at once
+  EXPECT_TRUE(verifier.refusal(token + "x", 1'800'000'000, cache)); // garbled: refused at once
 }
 
 TEST(TokenVerifier, WithoutKeysItLeavesTheDecisionToIdentity) {

@@ -18,7 +18,8 @@ constexpr int64_t now = 1'800'000'000;
 class IdentityApi : public ::testing::Test {
 protected:
   IdentityApi()
-    : keys_(dir_.path() / "keys"), tokens_(store_, keys_, 3600), api_(store_, tokens_, {3600, 4}) {
+      : keys_(dir_.path() / "keys"), tokens_(store_, keys_, 3600),
+        api_(store_, tokens_, {3600, 4}) {
     bootstrap_settings b;
     b.public_url = "http://cloud:5000";
     for (auto& c : bootstrap_changes(store_, b, hash_password("adminpw", 4)))
@@ -54,7 +55,7 @@ protected:
                        : r.error->code == msg::errc::unauthorized ? 401
                        : r.error->code == msg::errc::forbidden    ? 403
                        : r.error->code == msg::errc::conflict     ? 409
-                                                                   : 400;
+                                                                  : 400;
     return r.reply;
   }
 
@@ -63,7 +64,8 @@ protected:
     json auth{{"identity",
                {{"methods", {"password"}},
                 {"password",
-                 {{"user", {{"name", user}, {"domain", {{"id", "default"}}}, {"password", password}}}}}}}};
+                 {{"user",
+                   {{"name", user}, {"domain", {{"id", "default"}}}, {"password", password}}}}}}}};
     if (!scope.is_null())
       auth["scope"] = scope;
     return {{"auth", auth}};
@@ -90,9 +92,10 @@ json body_of(const msg::api_call_reply& r) {
 } // namespace
 
 TEST_F(IdentityApi, PasswordAuthIssuesAProjectTokenWithRolesAndCatalog) {
-  auto r = call("identity:issue_token",
-                password_auth("admin", "adminpw", {{"project", {{"name", "admin"},
-                                                                {"domain", {{"name", "Default"}}}}}}));
+  auto r =
+      call("identity:issue_token",
+           password_auth("admin", "adminpw",
+                         {{"project", {{"name", "admin"}, {"domain", {{"name", "Default"}}}}}}));
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(subject(r).empty());
   auto token = body_of(r)["token"];
@@ -103,7 +106,7 @@ TEST_F(IdentityApi, PasswordAuthIssuesAProjectTokenWithRolesAndCatalog) {
   std::set<std::string> roles;
   for (auto& role : token["roles"])
     roles.insert(role["name"]);
-  EXPECT_EQ(roles, (std::set<std::string>{"admin", "member", "reader"}));  // implied roles too
+  EXPECT_EQ(roles, (std::set<std::string>{"admin", "member", "reader"})); // implied roles too
   ASSERT_EQ(token["catalog"].size(), 5u);
   for (auto& service : token["catalog"])
     for (auto& e : service["endpoints"]) {
@@ -128,21 +131,26 @@ TEST_F(IdentityApi, TokensValidateUntilRevokedOrExpired) {
   const std::string token = subject(issued);
   auto validated = call("identity:validate_token", nullptr, {}, {{"x-subject-token", token}});
   EXPECT_EQ(validated.status, 200);
-  EXPECT_EQ(body_of(validated)["token"]["project"]["name"], "admin");  // the default project
-  EXPECT_EQ(call("identity:validate_token", nullptr, {}, {{"x-subject-token", token}}, {},
-                 now + 3601).status, 404);  // past its lifetime
+  EXPECT_EQ(body_of(validated)["token"]["project"]["name"], "admin"); // the default project
+  EXPECT_EQ(
+      call("identity:validate_token", nullptr, {}, {{"x-subject-token", token}}, {}, now + 3601)
+          .status,
+      404); // past its lifetime
   EXPECT_EQ(call("identity:revoke_token", nullptr, {}, {{"x-subject-token", token}}).status, 204);
   EXPECT_EQ(call("identity:validate_token", nullptr, {}, {{"x-subject-token", token}}).status, 404);
-  EXPECT_EQ(call("identity:validate_token", nullptr, {}, {{"x-subject-token", "gAAAAAgarbage"}}).status,
-            404);
+  EXPECT_EQ(
+      call("identity:validate_token", nullptr, {}, {{"x-subject-token", "gAAAAAgarbage"}}).status,
+      404);
 }
 
 TEST_F(IdentityApi, RescopingWithATokenNeverExtendsIt) {
   auto first = call("identity:issue_token", password_auth("admin", "adminpw"), {}, {}, {}, now);
-  auto second = call("identity:issue_token",
-                     json{{"auth", {{"identity", {{"methods", {"token"}}, {"token", {{"id", subject(first)}}}}},
-                                    {"scope", {{"system", {{"all", true}}}}}}}},
-                     {}, {}, {}, now + 600);
+  auto second =
+      call("identity:issue_token",
+           json{{"auth",
+                 {{"identity", {{"methods", {"token"}}, {"token", {{"id", subject(first)}}}}},
+                  {"scope", {{"system", {{"all", true}}}}}}}},
+           {}, {}, {}, now + 600);
   ASSERT_EQ(second.status, 201) << second.body;
   auto t1 = body_of(first)["token"], t2 = body_of(second)["token"];
   EXPECT_EQ(t1["expires_at"], t2["expires_at"]);
@@ -152,7 +160,8 @@ TEST_F(IdentityApi, RescopingWithATokenNeverExtendsIt) {
 
 TEST_F(IdentityApi, UsersGetTokensOnlyWhereTheyHoldARole) {
   caller_ = admin_;
-  auto project = body_of(call("identity:create_project", {{"project", {{"name", "demo"}}}}))["project"];
+  auto project =
+      body_of(call("identity:create_project", {{"project", {{"name", "demo"}}}}))["project"];
   auto created = call("identity:create_user", {{"user", {{"name", "alice"}, {"password", "pw"}}}});
   ASSERT_EQ(created.status, 201);
   auto user = body_of(created)["user"];
@@ -161,8 +170,10 @@ TEST_F(IdentityApi, UsersGetTokensOnlyWhereTheyHoldARole) {
   const json scope{{"project", {{"id", project["id"]}}}};
   EXPECT_EQ(call("identity:issue_token", password_auth("alice", "pw", scope)).status, 401);
   EXPECT_EQ(call("identity:create_grant", nullptr,
-                 {{"project_id", project["id"]}, {"user_id", user["id"]}, {"role_id",
-                   store_.find_by("role", "name", "member")->at("id")}}).status,
+                 {{"project_id", project["id"]},
+                  {"user_id", user["id"]},
+                  {"role_id", store_.find_by("role", "name", "member")->at("id")}})
+                .status,
             204);
   auto token = call("identity:issue_token", password_auth("alice", "pw", scope));
   ASSERT_EQ(token.status, 201);
@@ -172,10 +183,13 @@ TEST_F(IdentityApi, UsersGetTokensOnlyWhereTheyHoldARole) {
     roles.insert(r["name"]);
   EXPECT_EQ(roles, (std::set<std::string>{"member", "reader"}));
   // Disabling the user ends its tokens.
-  EXPECT_EQ(call("identity:update_user", {{"user", {{"enabled", false}}}}, {{"user_id", user["id"]}}).status,
-            200);
-  EXPECT_EQ(call("identity:validate_token", nullptr, {}, {{"x-subject-token", subject(token)}}).status,
-            404);
+  EXPECT_EQ(
+      call("identity:update_user", {{"user", {{"enabled", false}}}}, {{"user_id", user["id"]}})
+          .status,
+      200);
+  EXPECT_EQ(
+      call("identity:validate_token", nullptr, {}, {{"x-subject-token", subject(token)}}).status,
+      404);
 }
 
 TEST_F(IdentityApi, ProjectsKeepTheirNamesUniqueAndTheirTreeWhole) {
@@ -184,16 +198,19 @@ TEST_F(IdentityApi, ProjectsKeepTheirNamesUniqueAndTheirTreeWhole) {
   ASSERT_EQ(parent.status, 201);
   const std::string parent_id = body_of(parent)["project"]["id"];
   EXPECT_EQ(call("identity:create_project", {{"project", {{"name", "parent"}}}}).status, 409);
-  EXPECT_EQ(call("identity:create_project", {{"project", {{"name", "child"}, {"parent_id", parent_id}}}})
-              .status,
-            201);
-  EXPECT_EQ(call("identity:create_project", {{"project", {{"description", "no name"}}}}).status, 400);
+  EXPECT_EQ(
+      call("identity:create_project", {{"project", {{"name", "child"}, {"parent_id", parent_id}}}})
+          .status,
+      201);
+  EXPECT_EQ(call("identity:create_project", {{"project", {{"description", "no name"}}}}).status,
+            400);
   EXPECT_EQ(call("identity:delete_project", nullptr, {{"project_id", parent_id}}).status, 403);
-  auto listed = body_of(call("identity:list_projects", nullptr, {}, {}, {{"parent_id", parent_id}}));
+  auto listed =
+      body_of(call("identity:list_projects", nullptr, {}, {}, {{"parent_id", parent_id}}));
   ASSERT_EQ(listed["projects"].size(), 1u);
   EXPECT_EQ(listed["projects"][0]["name"], "child");
   EXPECT_TRUE(listed["projects"][0]["links"]["self"].get<std::string>().starts_with(
-    "http://cloud:5000/identity/v3/projects/"));
+      "http://cloud:5000/identity/v3/projects/"));
   EXPECT_EQ(call("identity:get_project", nullptr, {{"project_id", "nope"}}).status, 404);
 }
 
@@ -201,9 +218,10 @@ TEST_F(IdentityApi, OthersCannotReadSomeoneElsesToken) {
   auto admin_token = call("identity:issue_token", password_auth("admin", "adminpw"));
   caller_.user_id = "someone-else";
   caller_.roles = {"member"};
-  EXPECT_EQ(call("identity:validate_token", nullptr, {}, {{"x-subject-token", subject(admin_token)}})
-              .status,
-            403);
+  EXPECT_EQ(
+      call("identity:validate_token", nullptr, {}, {{"x-subject-token", subject(admin_token)}})
+          .status,
+      403);
 }
 
 TEST_F(IdentityApi, BootstrapOnlyAddsWhatIsMissing) {

@@ -39,10 +39,10 @@ TEST(TokenPayload, RefusesWhatItDidNotWrite) {
   p.audit_id = "a";
   const auto good = encode_payload(p);
   EXPECT_FALSE(decode_payload(""));
-  EXPECT_FALSE(decode_payload(good.substr(0, good.size() - 1)));  // truncated
-  EXPECT_FALSE(decode_payload(good + "x"));                        // trailing bytes
-  EXPECT_FALSE(decode_payload("\x93\x05\xa1u\x01"));               // unknown version
-  EXPECT_FALSE(decode_payload("\xdd\xff\xff\xff\xff"));            // huge array claim
+  EXPECT_FALSE(decode_payload(good.substr(0, good.size() - 1))); // truncated
+  EXPECT_FALSE(decode_payload(good + "x"));                      // trailing bytes
+  EXPECT_FALSE(decode_payload("\x93\x05\xa1u\x01"));             // unknown version
+  EXPECT_FALSE(decode_payload("\xdd\xff\xff\xff\xff"));          // huge array claim
 }
 
 TEST(TokenPayload, AuditIdsAreShortAndUnique) {
@@ -72,11 +72,11 @@ TEST(KeyRepository, RotationKeepsRecentTokensValidAndRetiresOldKeys) {
   const auto staged = repo.keys().back().text();
   const auto first = fernet_encrypt(repo.primary(), "first", now);
   repo.rotate();
-  EXPECT_EQ(repo.primary().text(), staged);  // the staged key became primary
+  EXPECT_EQ(repo.primary().text(), staged); // the staged key became primary
   EXPECT_TRUE(fernet_decrypt(repo.keys(), first, now).plaintext);
   const auto second = fernet_encrypt(repo.primary(), "second", now);
   repo.rotate();
-  repo.rotate();  // only 3 keys live: the first primary is gone now
+  repo.rotate(); // only 3 keys live: the first primary is gone now
   EXPECT_EQ(repo.keys().size(), 3u);
   EXPECT_FALSE(fernet_decrypt(repo.keys(), first, now).plaintext);
   repo.rotate();
@@ -98,12 +98,14 @@ TEST(PasswordHash, VerifiesOnlyTheRightPassword) {
   EXPECT_FALSE(verify_password("", hash));
   EXPECT_FALSE(verify_password("correct horse", ""));
   EXPECT_FALSE(verify_password("correct horse", "garbage"));
-  EXPECT_NE(hash_password("correct horse", 4), hash);  // salted
+  EXPECT_NE(hash_password("correct horse", 4), hash); // salted
   EXPECT_THROW(hash_password("x", 3), std::runtime_error);
 }
 
 TEST(PasswordHash, ReadsStandardBcryptHashes) {
   // The first test vector of OpenBSD's bcrypt (crypt_blowfish's wrapper.c).
-  EXPECT_TRUE(verify_password("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
-  EXPECT_FALSE(verify_password("U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  EXPECT_TRUE(
+      verify_password("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  EXPECT_FALSE(
+      verify_password("U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
 }

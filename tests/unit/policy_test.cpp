@@ -27,11 +27,11 @@ TEST(Policy, ChecksRolesCredentialsAndTargets) {
   p.set("own_project", "rule:admin or project_id:%(project_id)s");
   p.set("reader_not_member", "role:reader and not role:member");
   p.set("grouped", "(role:a or role:b) and (role:c or role:d)");
-  EXPECT_TRUE(p.allows("admin", caller({"Admin"}), {}));  // role names ignore case
+  EXPECT_TRUE(p.allows("admin", caller({"Admin"}), {})); // role names ignore case
   EXPECT_FALSE(p.allows("admin", caller({"member"}), {}));
   EXPECT_TRUE(p.allows("own_project", caller({"member"}), {{"project_id", "p1"}}));
   EXPECT_FALSE(p.allows("own_project", caller({"member"}), {{"project_id", "p2"}}));
-  EXPECT_FALSE(p.allows("own_project", caller({"member"}), {}));  // no target value: no match
+  EXPECT_FALSE(p.allows("own_project", caller({"member"}), {})); // no target value: no match
   EXPECT_TRUE(p.allows("reader_not_member", caller({"reader"}), {}));
   EXPECT_FALSE(p.allows("reader_not_member", caller({"reader", "member"}), {}));
   EXPECT_TRUE(p.allows("grouped", caller({"b", "c"}), {}));
@@ -48,7 +48,7 @@ TEST(Policy, EmptyAlwaysNeverAndUnknownRules) {
   EXPECT_TRUE(p.allows("at", caller({}), {}));
   EXPECT_FALSE(p.allows("bang", caller({"admin"}), {}));
   EXPECT_FALSE(p.allows("nonexistent", caller({"admin"}), {}));
-  EXPECT_FALSE(p.allows("loop", caller({"admin"}), {}));  // self-reference denies, never hangs
+  EXPECT_FALSE(p.allows("loop", caller({"admin"}), {})); // self-reference denies, never hangs
 }
 
 TEST(Policy, SyntaxErrorsAreRefusedWithThePosition) {
@@ -84,9 +84,9 @@ TEST(Policy, ReadsPolicyYamlAsOsloWritesIt) {
               "#\"identity:list_projects\": \"rule:admin_required\"\n");
   EXPECT_TRUE(p.allows("identity:get_project", caller({"member"}, "p1"), {{"project_id", "p1"}}));
   EXPECT_FALSE(p.allows("identity:get_project", caller({"member"}, "p2"), {{"project_id", "p1"}}));
-  EXPECT_FALSE(p.has("identity:list_projects"));  // commented out
+  EXPECT_FALSE(p.has("identity:list_projects")); // commented out
   EXPECT_THROW(p.load_file("just words\n"), std::invalid_argument);
   EXPECT_THROW(p.load_file("\"x\": \"role:a and\"\n"), std::invalid_argument);
-  p.load_file(R"({"identity:list_projects": "@"})");  // JSON too
+  p.load_file(R"({"identity:list_projects": "@"})"); // JSON too
   EXPECT_TRUE(p.has("identity:list_projects"));
 }
