@@ -14,7 +14,7 @@ read -r -a counts <<< "${counts[*]}"
 threads=${WRK_THREADS:-1}
 bin=build/bin
 state=$(mktemp -d)
-trap '"$bin/stratus-launch" down --state-dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+trap '"$bin/stratus-launch" down --state-dir "$state/run" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 
 cat > "$state/cluster.toml" <<TOML
 [cluster]

@@ -10,7 +10,7 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev liblmdb-dev
   libvirt-dev libnl-route-3-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  librestinio-dev libasio-dev libhttp-parser-dev libcrypt-dev
+  libcrypt-dev
   # runtime tools used by the launcher and the tests
   iproute2 procps lmdb-utils
   # interoperability checks against the reference implementations, and the

@@ -77,8 +77,10 @@ public:
       s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);
     pipeline_ = std::make_shared<request_pipeline>(home_system(), *env().dir, s, load_policy(env()),
                                                    tokens_, verifier_);
+    auto options = listen_options(env());
+    options.max_body_bytes = s.max_body_bytes;
     server_ = std::make_unique<http_server>(
-        listen_options(env()), [p = pipeline_](http_request&& req, http_responder respond) {
+        options, [p = pipeline_](http_request&& req, http_responder respond) {
           p->handle(std::move(req), std::move(respond));
         });
     env().shared->put("gateway.port", std::make_shared<uint16_t>(server_->port()));

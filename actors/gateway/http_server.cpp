@@ -2,68 +2,386 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
-#include <restinio/all.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 namespace stratus::gateway {
-
-struct http_server::impl {
-  using handle_t = restinio::running_server_handle_t<restinio::default_traits_t>;
-  handle_t server;
-  std::atomic<uint16_t> port{0};
-};
-
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+/// "No body limit": Boost 1.74's parser mishandles boost::none (it compares
+/// every length as larger than an empty optional).
+constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
+
+/// How long an idle keep-alive connection, or a stalled read or write, may last.
+constexpr auto idle_timeout = std::chrono::seconds(60);
+
+std::string text(beast::string_view s) {
+  return std::string(s.data(), s.size());
+}
+
+std::string lower(beast::string_view s) {
+  std::string out = text(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
+/// The body of an error the server answers itself, before any API is known.
+std::string error_body(unsigned status, const std::string& message) {
+  return R"({"error": {"code": )" + std::to_string(status) + R"(, "title": ")" +
+         status_reason(static_cast<uint16_t>(status)) + R"(", "message": ")" + message + R"("}})";
+}
+
 } // namespace
+
+struct http_server::state : std::enable_shared_from_this<http_server::state> {
+  net::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  http_handler handler;
+  http_stream_router router;
+  http_server_options options;
+
+  void accept();
+};
+
+namespace {
+
+/// One connection: requests read and answered one after the other.
+class session : public std::enable_shared_from_this<session> {
+public:
+  /// Sessions live in the io_context's handlers or in responders, both of
+  /// which keep the server state alive: a plain pointer is enough here.
+  session(tcp::socket socket, http_server::state* server)
+    : stream_(std::move(socket)), server_(server) {}
+
+  void start() { read_head(); }
+
+private:
+  using self_ptr = std::shared_ptr<session>;
+
+  void read_head() {
+    head_.emplace();
+    head_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    head_->body_limit(no_limit);  // decided once the headers are in
+    stream_.expires_after(idle_timeout);
+    http::async_read_header(stream_, buffer_, *head_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_head(ec);
+                            });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset)
+      return close();
+    if (ec)
+      return refuse(ec == http::error::header_limit ? 431 : 400,
+                    "The request could not be parsed: " + ec.message() + ".");
+    auto& msg = head_->get();
+    request_ = http_request{};
+    request_.method = text(msg.method_string());
+    const std::string target = text(msg.target());
+    const auto q = target.find('?');
+    request_.path = target.substr(0, q);
+    if (q != std::string::npos)
+      request_.query = parse_query(target.substr(q + 1));
+    for (auto& field : msg)
+      request_.headers.push_back({lower(field.name_string()), text(field.value())});
+    keep_alive_ = msg.keep_alive();
+    const bool expects_continue = beast::iequals(msg[http::field::expect], "100-continue");
+
+    if (server_->router)
+      if (auto sink = server_->router(request_))
+        return start_stream(std::move(sink), expects_continue);
+
+    const auto length = head_->content_length();
+    if ((length && *length > server_->options.max_body_bytes)) {
+      // Answered without reading the body, which then cannot be skipped.
+      request_.body_too_large = true;
+      keep_alive_ = false;
+      return dispatch();
+    }
+    whole_.emplace(std::move(*head_));
+    whole_->body_limit(server_->options.max_body_bytes);
+    auto read = [self = shared_from_this()] {
+      self->stream_.expires_after(idle_timeout);
+      http::async_read(self->stream_, self->buffer_, *self->whole_,
+                       [self](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    };
+    if (expects_continue && !whole_->is_done())
+      return send_continue(read);
+    read();
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      request_.body_too_large = true;
+      keep_alive_ = false;
+      return dispatch();
+    }
+    if (ec)
+      return close();
+    request_.body = std::move(whole_->get().body());
+    dispatch();
+  }
+
+  void dispatch() {
+    server_->handler(std::move(request_), responder());
+  }
+
+  /// Keeps the server state (and so its io_context) alive while a caller
+  /// outside the server holds a way back to this session; lets the session
+  /// go first, so that its socket never outlives the io_context.
+  struct keeper {
+    std::shared_ptr<http_server::state> server;
+    std::shared_ptr<session> self;
+    ~keeper() { self.reset(); }
+  };
+
+  std::shared_ptr<keeper> keep() {
+    return std::make_shared<keeper>(keeper{server_->shared_from_this(), shared_from_this()});
+  }
+
+  /// Runs `f` on this session's strand, from any thread.
+  template <class F>
+  static void on_strand(const std::shared_ptr<keeper>& k, F f) {
+    net::dispatch(k->self->stream_.get_executor(), [k, f = std::move(f)]() mutable { f(*k->self); });
+  }
+
+  /// A responder for the current request, callable from any thread, once.
+  http_responder responder() {
+    return [k = keep(), head = request_.method == "HEAD"](http_response r) {
+      on_strand(k, [head, r = std::move(r)](session& s) mutable { s.write(std::move(r), head); });
+    };
+  }
+
+  void write(http_response r, bool head_request) {
+    if (!r.file.empty())
+      return write_file(std::move(r), head_request);
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->result(r.status);
+    res->version(11);
+    if (!r.content_type.empty() && r.status != 204 && r.status != 304)
+      res->set(http::field::content_type, r.content_type);
+    for (auto& h : r.headers)
+      res->set(h.name, h.value);
+    res->keep_alive(keep_alive_);
+    if (!head_request)
+      res->body() = std::move(r.body);
+    res->prepare_payload();
+    send(res);
+  }
+
+  void write_file(http_response r, bool head_request) {
+    auto res = std::make_shared<http::response<http::file_body>>();
+    beast::error_code ec;
+    res->body().open(r.file.c_str(), beast::file_mode::scan, ec);
+    if (ec)
+      return refuse(500, "The data could not be read.");
+    res->result(r.status);
+    res->version(11);
+    res->set(http::field::content_type, r.content_type);
+    for (auto& h : r.headers)
+      res->set(h.name, h.value);
+    res->keep_alive(keep_alive_);
+    res->content_length(res->body().size());
+    if (head_request) {
+      // The length of what a GET would send, and no body.
+      auto empty = std::make_shared<http::response<http::empty_body>>(res->base());
+      return send(empty);
+    }
+    send(res);
+  }
+
+  /// Small answers go out without a timer of their own (a timer per write
+  /// cost a fifth of the throughput); file bodies, which may take long to a
+  /// slow client, get one.
+  template <class Message>
+  void send(std::shared_ptr<Message> res) {
+    if constexpr (std::is_same_v<Message, http::response<http::file_body>>)
+      stream_.expires_after(idle_timeout);
+    else
+      stream_.expires_never();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !self->keep_alive_)
+                          return self->close();
+                        self->read_head();
+                      });
+  }
+
+  template <class Then>
+  void send_continue(Then then) {
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, then](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          return self->close();
+                        then();
+                      });
+  }
+
+  /// An error the server answers itself, then the connection closes.
+  void refuse(unsigned status, const std::string& message) {
+    keep_alive_ = false;
+    http_response r;
+    r.status = static_cast<uint16_t>(status);
+    r.body = error_body(status, message);
+    write(std::move(r), false);
+  }
+
+  // -- streamed bodies ----------------------------------------------------------
+
+  void start_stream(std::shared_ptr<body_sink> sink, bool expects_continue) {
+    sink_ = std::move(sink);
+    streamed_.emplace(std::move(*head_));
+    streamed_->body_limit(no_limit);
+    piece_.resize(server_->options.stream_piece_bytes);
+    auto more = [k = keep(), expects_continue, first = std::make_shared<bool>(true)]() {
+      on_strand(k, [expects_continue, first](session& s) {
+        if (*first && expects_continue) {
+          *first = false;
+          return s.send_continue([self = s.shared_from_this()] { self->pull(); });
+        }
+        *first = false;
+        s.pull();
+      });
+    };
+    // A sink that answers at once (refused, say) ends the connection afterwards:
+    // the body it did not read cannot be skipped.
+    keep_alive_ = false;
+    sink_->on_start(more, responder());
+  }
+
+  void pull() {
+    if (streamed_->is_done()) {
+      keep_alive_ = streamed_->get().keep_alive();
+      auto sink = std::move(sink_);
+      return sink->on_end(responder());
+    }
+    auto& body = streamed_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    stream_.expires_after(idle_timeout);
+    http::async_read_some(stream_, buffer_, *streamed_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->on_piece(ec);
+                          });
+  }
+
+  void on_piece(beast::error_code ec) {
+    if (ec == http::error::need_buffer)
+      ec = {};
+    if (ec) {
+      auto sink = std::move(sink_);
+      sink->on_abort();
+      return close();
+    }
+    const auto got = piece_.size() - streamed_->get().body().size;
+    if (got == 0)
+      return pull();
+    sink_->on_data(std::string_view(piece_.data(), got),
+                   [k = keep()] { on_strand(k, [](session& s) { s.pull(); }); });
+  }
+
+  void close() {
+    if (sink_) {
+      auto sink = std::move(sink_);
+      sink->on_abort();
+    }
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http_server::state* server_;
+  std::optional<http::request_parser<http::empty_body>> head_;
+  std::optional<http::request_parser<http::string_body>> whole_;
+  std::optional<http::request_parser<http::buffer_body>> streamed_;
+  std::shared_ptr<body_sink> sink_;
+  std::vector<char> piece_;
+  http_request request_;
+  bool keep_alive_ = true;
+};
+
+} // namespace
+
+void http_server::state::accept() {
+  // One thread needs no strand: every handler already runs on it.
+  auto executor = options.threads > 1 ? net::any_io_executor(net::make_strand(io))
+                                      : net::any_io_executor(io.get_executor());
+  acceptor.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted)
+      return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<session>(std::move(socket), this)->start();
+    }
+    accept();
+  });
+}
 
 const char* status_reason(uint16_t status) {
   switch (status) {
-  case 200:
-    return "OK";
-  case 201:
-    return "Created";
-  case 202:
-    return "Accepted";
-  case 204:
-    return "No Content";
-  case 300:
-    return "Multiple Choices";
-  case 400:
-    return "Bad Request";
-  case 401:
-    return "Unauthorized";
-  case 403:
-    return "Forbidden";
-  case 404:
-    return "Not Found";
-  case 405:
-    return "Method Not Allowed";
-  case 406:
-    return "Not Acceptable";
-  case 409:
-    return "Conflict";
-  case 413:
-    return "Request Entity Too Large";
-  case 415:
-    return "Unsupported Media Type";
-  case 500:
-    return "Internal Server Error";
-  case 503:
-    return "Service Unavailable";
-  case 504:
-    return "Gateway Timeout";
-  default:
-    return "";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 413: return "Request Entity Too Large";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
   }
+}
+
+msg::named_values parse_query(const std::string& query) {
+  msg::named_values out;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string::npos)
+      amp = query.size();
+    std::string pair = query.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty())
+      continue;
+    std::replace(pair.begin(), pair.end(), '+', ' ');
+    const auto eq = pair.find('=');
+    out.push_back({percent_decode(pair.substr(0, eq)),
+                   eq == std::string::npos ? std::string{} : percent_decode(pair.substr(eq + 1))});
+  }
+  return out;
 }
 
 std::string percent_decode(const std::string& text) {
@@ -89,75 +407,39 @@ std::string percent_decode(const std::string& text) {
   return out;
 }
 
-msg::named_values parse_query(const std::string& query) {
-  msg::named_values out;
-  std::size_t start = 0;
-  while (start < query.size()) {
-    auto amp = query.find('&', start);
-    if (amp == std::string::npos)
-      amp = query.size();
-    std::string pair = query.substr(start, amp - start);
-    start = amp + 1;
-    if (pair.empty())
-      continue;
-    std::replace(pair.begin(), pair.end(), '+', ' ');
-    const auto eq = pair.find('=');
-    out.push_back({percent_decode(pair.substr(0, eq)),
-                   eq == std::string::npos ? std::string{} : percent_decode(pair.substr(eq + 1))});
-  }
-  return out;
-}
-
-http_server::http_server(const http_server_options& options, http_handler handler)
-    : impl_(std::make_unique<impl>()) {
-  restinio::server_settings_t<restinio::default_traits_t> settings;
-  settings.address(options.address)
-      .port(options.port)
-      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                    .max_body_size(options.max_body_bytes)
-                                    .max_field_count(200))
-      .acceptor_post_bind_hook([state = impl_.get()](asio::ip::tcp::acceptor& acceptor) {
-        state->port = acceptor.local_endpoint().port();
-      })
-      .request_handler([handler = std::move(handler)](restinio::request_handle_t req) {
-        http_request r;
-        r.method = req->header().method().c_str();
-        r.path = std::string(req->header().path());
-        r.query = parse_query(std::string(req->header().query()));
-        for (auto& field : req->header())
-          r.headers.push_back({lower(field.name()), field.value()});
-        r.body = req->body();
-        handler(std::move(r), [req](http_response resp) {
-          auto out = req->create_response(restinio::http_status_line_t{
-              restinio::http_status_code_t{resp.status}, status_reason(resp.status)});
-          if (!resp.content_type.empty() && (resp.status != 204 && resp.status != 304))
-            out.append_header(restinio::http_field::content_type, resp.content_type);
-          for (auto& h : resp.headers)
-            out.append_header(h.name, h.value);
-          if (req->header().method() != restinio::http_method_head())
-            out.set_body(std::move(resp.body));
-          out.done();
-        });
-        return restinio::request_accepted();
-      });
+http_server::http_server(const http_server_options& options, http_handler handler,
+                         http_stream_router router)
+  : state_(std::make_shared<state>()) {
+  state_->handler = std::move(handler);
+  state_->router = std::move(router);
+  state_->options = options;
   try {
-    impl_->server =
-        restinio::run_async(restinio::own_io_context(), std::move(settings), options.threads);
+    const tcp::endpoint at{net::ip::make_address(options.address), options.port};
+    auto& a = state_->acceptor;
+    a.open(at.protocol());
+    a.set_option(net::socket_base::reuse_address(true));
+    a.bind(at);
+    a.listen(net::socket_base::max_listen_connections);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot listen on " + options.address + ":" +
                              std::to_string(options.port) + ": " + e.what());
   }
+  state_->accept();
+  for (std::size_t i = 0; i < std::max<std::size_t>(options.threads, 1); ++i)
+    state_->threads.emplace_back([s = state_.get()] { s->io.run(); });
 }
 
 http_server::~http_server() {
-  if (impl_ && impl_->server) {
-    impl_->server->stop();
-    impl_->server->wait();
-  }
+  state_->io.stop();
+  for (auto& t : state_->threads)
+    t.join();
+  beast::error_code ec;
+  state_->acceptor.close(ec);
+  // Requests still being answered keep the state until their responders go.
 }
 
 uint16_t http_server::port() const {
-  return impl_->port;
+  return state_->acceptor.local_endpoint().port();
 }
 
 } // namespace stratus::gateway

@@ -133,10 +133,10 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
     return c->answer(std::move(r));
   }
   c->matched = m.matched;
-  if (http.body.size() > settings_.max_body_bytes)
+  if (http.body_too_large || http.body.size() > settings_.max_body_bytes)
     return fail(*c, 413,
-                "Request is too large: " + std::to_string(http.body.size()) + " bytes, at most " +
-                    std::to_string(settings_.max_body_bytes) + ".");
+                "Request is too large: at most " + std::to_string(settings_.max_body_bytes) +
+                    " bytes.");
   if (takes_body(http.method) && !http.body.empty()) {
     if (!is_json(msg::find_value(http.headers, "content-type")))
       return fail(*c, c->api->errors == error_style::keystone ? 400 : 415,

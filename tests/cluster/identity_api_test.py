@@ -276,6 +276,7 @@ class IdentityApi(unittest.TestCase):
         self.assertKeystoneError(r, 405)
         self.assertEqual(set(r.headers["Allow"].split(", ")), {"GET", "POST"})
         self.assertKeystoneError(self.call("OPTIONS", "/projects"), 405)
+        self.assertKeystoneError(self.call("BREW", "/projects"), 405)  # a method nobody knows
 
     def test_the_gateway_survives_what_it_cannot_parse(self):
         host, port = self.c.base[len("http://"):].split(":")
