@@ -1,0 +1,220 @@
+#include "drivers/image_store/filesystem/filesystem_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <random>
+
+#include <openssl/evp.h>
+
+namespace stratus::image_store {
+namespace fs = std::filesystem;
+namespace {
+
+class store_category_impl : public std::error_category {
+public:
+  const char* name() const noexcept override {
+    return "image_store";
+  }
+  std::string message(int e) const override {
+    switch (static_cast<store_errc>(e)) {
+    case store_errc::too_large:
+      return "the image is larger than allowed";
+    case store_errc::exists:
+      return "the image already has data";
+    case store_errc::bad_id:
+      return "not a valid image id";
+    case store_errc::io_error:
+      return "the store could not read or write";
+    }
+    return "unknown image store error";
+  }
+};
+
+[[noreturn]] void fail(store_errc e, const std::string& detail) {
+  throw std::system_error(make_error_code(e), detail);
+}
+
+[[noreturn]] void fail_io(const std::string& what) {
+  throw std::system_error(make_error_code(store_errc::io_error),
+                          what + ": " + std::generic_category().message(errno));
+}
+
+std::string hex(const unsigned char* data, unsigned size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+/// An incremental digest (OpenSSL EVP).
+class digest {
+public:
+  explicit digest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_, md, nullptr);
+  }
+  ~digest() {
+    EVP_MD_CTX_free(ctx_);
+  }
+  digest(const digest&) = delete;
+  digest& operator=(const digest&) = delete;
+  void update(std::string_view piece) {
+    EVP_DigestUpdate(ctx_, piece.data(), piece.size());
+  }
+  std::string hex_final() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned size = 0;
+    EVP_DigestFinal_ex(ctx_, out, &size);
+    return hex(out, size);
+  }
+
+private:
+  EVP_MD_CTX* ctx_;
+};
+
+void fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    fail_io("open " + dir.string());
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    fail_io("fsync " + dir.string());
+}
+
+class filesystem_upload : public upload {
+public:
+  filesystem_upload(fs::path temp, fs::path final_path, uint64_t max_bytes)
+      : temp_(std::move(temp)), final_(std::move(final_path)), max_(max_bytes), md5_(EVP_md5()),
+        sha512_(EVP_sha512()) {
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+      fail_io("create " + temp_.string());
+  }
+
+  ~filesystem_upload() override {
+    if (fd_ >= 0)
+      ::close(fd_);
+    if (!committed_) {
+      std::error_code ec;
+      fs::remove(temp_, ec);
+    }
+  }
+
+  void write(std::string_view piece) override {
+    if (written_ + piece.size() > max_)
+      fail(store_errc::too_large, "more than " + std::to_string(max_) + " bytes");
+    md5_.update(piece);
+    sha512_.update(piece);
+    while (!piece.empty()) {
+      const auto n = ::write(fd_, piece.data(), piece.size());
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        fail_io("write " + temp_.string());
+      piece.remove_prefix(static_cast<std::size_t>(n));
+      written_ += static_cast<uint64_t>(n);
+    }
+  }
+
+  uint64_t written() const override {
+    return written_;
+  }
+
+  stored_data commit() override {
+    if (::fsync(fd_) != 0)
+      fail_io("fsync " + temp_.string());
+    ::close(fd_);
+    fd_ = -1;
+    // link() never replaces: of two uploads racing to one image, one wins.
+    if (::link(temp_.c_str(), final_.c_str()) != 0) {
+      if (errno == EEXIST)
+        fail(store_errc::exists, final_.filename().string());
+      fail_io("link " + final_.string());
+    }
+    committed_ = true;
+    std::error_code ec;
+    fs::remove(temp_, ec);
+    fsync_dir(final_.parent_path());
+    return {written_, md5_.hex_final(), sha512_.hex_final()};
+  }
+
+private:
+  fs::path temp_;
+  fs::path final_;
+  uint64_t max_;
+  uint64_t written_ = 0;
+  int fd_ = -1;
+  bool committed_ = false;
+  digest md5_;
+  digest sha512_;
+};
+
+std::string random_suffix() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  return std::to_string(gen());
+}
+
+} // namespace
+
+const std::error_category& store_category() {
+  static const store_category_impl category;
+  return category;
+}
+
+std::error_code make_error_code(store_errc e) {
+  return {static_cast<int>(e), store_category()};
+}
+
+bool valid_image_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_';
+  });
+}
+
+filesystem_store::filesystem_store(fs::path root) : root_(std::move(root)) {
+  std::error_code ec;
+  fs::create_directories(root_ / ".incoming", ec);
+  if (ec)
+    throw std::system_error(make_error_code(store_errc::io_error),
+                            "create " + root_.string() + ": " + ec.message());
+  // Uploads a crash cut short: nobody will finish them.
+  for (auto& e : fs::directory_iterator(root_ / ".incoming", ec))
+    fs::remove(e.path(), ec);
+}
+
+std::unique_ptr<upload> filesystem_store::begin_upload(const std::string& image_id,
+                                                       uint64_t max_bytes) {
+  if (!valid_image_id(image_id))
+    fail(store_errc::bad_id, image_id);
+  return std::make_unique<filesystem_upload>(
+      root_ / ".incoming" / (image_id + "." + random_suffix()), root_ / image_id, max_bytes);
+}
+
+std::optional<fs::path> filesystem_store::locate(const std::string& image_id) const {
+  if (!valid_image_id(image_id))
+    return std::nullopt;
+  std::error_code ec;
+  auto path = root_ / image_id;
+  if (!fs::is_regular_file(path, ec))
+    return std::nullopt;
+  return path;
+}
+
+bool filesystem_store::remove(const std::string& image_id) {
+  if (!valid_image_id(image_id))
+    return false;
+  std::error_code ec;
+  const bool removed = fs::remove(root_ / image_id, ec);
+  if (ec)
+    throw std::system_error(make_error_code(store_errc::io_error),
+                            "remove " + image_id + ": " + ec.message());
+  return removed;
+}
+
+} // namespace stratus::image_store
