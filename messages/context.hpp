@@ -18,7 +18,9 @@ struct auth {
   std::vector<std::string> roles;  // role names
   std::string user_domain_id;
   std::string system_scope;        // "all" when the token is system-scoped
-  STRATUS_FIELDS(user_id, project_id, domain_id, roles, user_domain_id, system_scope)
+  std::string project_domain_id;   // the domain of the token's project
+  STRATUS_FIELDS(user_id, project_id, domain_id, roles, user_domain_id, system_scope,
+                 project_domain_id)
 };
 
 /// Travels with every request, locally next to the message and remotely in

@@ -27,7 +27,8 @@ void add_default_rules(policy& p) {
   for (const char* collection : {"domains", "projects", "users", "groups", "roles", "services",
                                  "endpoints", "credentials", "policies"})
     p.set(std::string{"identity:list_"} + collection, "rule:system_reader");
-  p.set("identity:get_domain", "rule:system_reader or domain_id:%(domain_id)s");
+  p.set("identity:get_domain", "rule:system_reader or domain_id:%(domain_id)s or "
+                               "project_domain_id:%(domain_id)s");
   p.set("identity:get_project", "rule:system_reader or project_id:%(project_id)s");
   p.set("identity:get_user", "rule:system_reader or rule:owner");
   p.set("identity:get_project_tags", "rule:system_reader or project_id:%(project_id)s");

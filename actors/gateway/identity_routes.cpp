@@ -29,6 +29,9 @@ api_routes identity_routes() {
     add("DELETE", item, std::string{"delete_"} + singular);
   }
 
+  // A region with the id the client chose.
+  add("PUT", "/regions/{region_id}", "create_region");
+
   // Project tags.
   add("GET", "/projects/{project_id}/tags", "get_project_tags");
   add("PUT", "/projects/{project_id}/tags", "update_project_tags");

@@ -169,6 +169,8 @@ const std::string* credential(const msg::auth& a, const std::string& name) {
     return &a.user_domain_id;
   if (name == "system_scope")
     return &a.system_scope;
+  if (name == "project_domain_id")
+    return &a.project_domain_id;
   return nullptr;
 }
 

@@ -6,7 +6,8 @@
 //
 // Checks: `@` (always), `!` (never), `rule:<name>`, `role:<name>`, and
 // `<credential>:<value>` where the credential is one of user_id,
-// project_id, domain_id, user_domain_id, system_scope, and the value a
+// project_id, domain_id, user_domain_id, system_scope, project_domain_id,
+// and the value a
 // literal or `%(<target key>)s`. Combined with `and`, `or`, `not` and
 // parentheses (not binds tighter than and, and tighter than or). An empty
 // rule allows everyone, as in oslo.policy.

@@ -38,6 +38,7 @@ msg::auth caller_of(const msg::token_info& t) {
   a.roles = t.roles;
   a.user_domain_id = t.user_domain_id;
   a.system_scope = t.system_scope;
+  a.project_domain_id = t.project_domain_id;
   return a;
 }
 

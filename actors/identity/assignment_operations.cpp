@@ -353,7 +353,12 @@ void identity_api::add_assignment_operations() {
                                      implied_ref(c.path("implied_role_id"), c.base), c.base)}});
   };
   operations_["identity:get_implied_role"] = get_implied;
-  operations_["identity:check_implied_role"] = get_implied;
+  operations_["identity:check_implied_role"] = [get_implied](api_call& c) {
+    auto r = get_implied(c);
+    if (!r.error)
+      r = api_no_content();
+    return r;
+  };
   operations_["identity:delete_implied_role"] = [&s, absent_roles, implication_id](api_call& c) {
     if (auto absent = absent_roles(c))
       return std::move(*absent);

@@ -102,7 +102,7 @@ void identity_api::add_auth_operations() {
     const json& identity = (*auth)["identity"];
     const json scope = auth->value("scope", json(nullptr));
     const bool catalog = c.query("nocatalog") == nullptr;
-    const auto methods = identity.value("methods", std::vector<std::string>{});
+    const auto methods = strings(identity, "methods");
     const int64_t now = c.now;
     const double expires = static_cast<double>(now + settings_.token_ttl_seconds);
     auto has = [&methods](const char* m) {
@@ -238,7 +238,7 @@ void identity_api::add_auth_operations() {
       json out = json::array();
       const auto type = kind == "project" ? target_type::project : target_type::domain;
       for (auto& [id, x] : s.all(kind))
-        if (x.value("enabled", true) && !s.effective_roles(c.ctx.caller.user_id, type, id).empty())
+        if (flag(x, "enabled", true) && !s.effective_roles(c.ctx.caller.user_id, type, id).empty())
           out.push_back(render_record(x, c.base + "/" + kind + "s/" + id));
       return api_json(200, {{kind + "s", std::move(out)},
                             {"links", list_links(c.base + "/auth/" + kind + "s")}});
@@ -338,7 +338,7 @@ void identity_api::add_auth_operations() {
                 {"user_id", user_id},
                 {"project_id", c.ctx.caller.project_id},
                 {"expires_at", body.value("expires_at", json(nullptr))},
-                {"unrestricted", body.value("unrestricted", false)},
+                {"unrestricted", flag(body, "unrestricted", false)},
                 {"roles", roles}};
     api_result r;
     r.kdf = std::make_shared<kdf_job>();

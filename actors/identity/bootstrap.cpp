@@ -114,7 +114,7 @@ private:
   void ensure_endpoint(const std::string& service, const std::string& interface,
                        const std::string& url) {
     for (auto& [id, e] : s_.all("endpoint"))
-      if (e.value("service_id", "") == service && e.value("interface", "") == interface)
+      if (str(e, "service_id") == service && str(e, "interface") == interface)
         return;
     add("endpoint", new_id(),
         {{"service_id", service},

@@ -230,7 +230,7 @@ private:
     for (auto& e : r.revoked)
       r.changes.push_back({"revocation", new_id(), revocation_record(e)});
     for (auto& [id, rec] : store_.all("revocation")) // expired events go with any write
-      if (rec.value("expires_at", int64_t{0}) < now)
+      if (revocation_from_record(rec).expires_at < now)
         r.changes.push_back({"revocation", id, std::nullopt});
     msg::write_records_request req;
     std::vector<store_change> undo;

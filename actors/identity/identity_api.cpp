@@ -36,11 +36,6 @@ msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string us
   return e;
 }
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 json render_record(const json& record, const std::string& url) {
   json out = json::object();
   for (auto& [key, value] : record.items())
@@ -109,6 +104,9 @@ api_result identity_api::handle(const msg::context& ctx, const msg::api_call_req
   } catch (const json::exception& e) {
     // A well-formed body of the wrong shape (a number where a string goes).
     return api_error(msg::errc::invalid, std::string{"Invalid input: "} + e.what());
+  } catch (const std::exception& e) {
+    // A bug, not the client's fault: answered, and the role keeps serving.
+    return api_error(msg::errc::internal, std::string{"Internal error: "} + e.what());
   }
 }
 

@@ -107,8 +107,6 @@ msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string us
                                  std::string project_id, std::string audit_id = {});
 
 /// Helpers for rendering records as Keystone does.
-/// The string attribute `key` of `j`, or "" if absent or not a string.
-std::string str(const json& j, const char* key);
 /// A record without its private ('_') attributes, with links.self = `url`.
 json render_record(const json& record, const std::string& url);
 /// The "links" of a collection: self, no previous, no next.

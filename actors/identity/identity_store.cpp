@@ -17,6 +17,32 @@ const char* target_name(target_type t) {
 
 } // namespace
 
+std::string str(const json& j, const char* key) {
+  if (!j.is_object())
+    return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+bool flag(const json& j, const char* key, bool fallback) {
+  if (!j.is_object())
+    return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.is_object())
+    return out;
+  auto it = j.find(key);
+  if (it != j.end() && it->is_array())
+    for (auto& x : *it)
+      if (x.is_string())
+        out.push_back(x.get<std::string>());
+  return out;
+}
+
 json revocation_record(const msg::revocation_event& e) {
   return {{"user_id", e.user_id},       {"project_id", e.project_id},
           {"audit_id", e.audit_id},     {"issued_before", e.issued_before},
@@ -25,12 +51,16 @@ json revocation_record(const msg::revocation_event& e) {
 
 msg::revocation_event revocation_from_record(const json& r) {
   msg::revocation_event e;
-  e.user_id = r.value("user_id", "");
-  e.project_id = r.value("project_id", "");
-  e.audit_id = r.value("audit_id", "");
-  e.issued_before = r.value("issued_before", int64_t{0});
-  e.expires_at = r.value("expires_at", int64_t{0});
-  e.application_credential_id = r.value("application_credential_id", "");
+  e.user_id = str(r, "user_id");
+  e.project_id = str(r, "project_id");
+  e.audit_id = str(r, "audit_id");
+  auto number = [&r](const char* key) {
+    auto it = r.find(key);
+    return it != r.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+  };
+  e.issued_before = number("issued_before");
+  e.expires_at = number("expires_at");
+  e.application_credential_id = str(r, "application_credential_id");
   return e;
 }
 
@@ -72,7 +102,7 @@ const json* identity_store::find_by(const std::string& kind, const std::string& 
     auto a = r.find(attr);
     if (a == r.end() || !a->is_string() || a->get_ref<const std::string&>() != value)
       continue;
-    if (domain_id && r.value("domain_id", std::string{}) != *domain_id)
+    if (domain_id && str(r, "domain_id") != *domain_id)
       continue;
     return &r;
   }
@@ -82,8 +112,8 @@ const json* identity_store::find_by(const std::string& kind, const std::string& 
 std::vector<std::string> identity_store::groups_of(const std::string& user_id) const {
   std::vector<std::string> out;
   for (auto& [id, m] : all("membership"))
-    if (m.value("user_id", std::string{}) == user_id)
-      out.push_back(m.value("group_id", std::string{}));
+    if (str(m, "user_id") == user_id)
+      out.push_back(str(m, "group_id"));
   return out;
 }
 
@@ -95,7 +125,7 @@ std::set<std::string> identity_store::effective_roles(const std::string& user_id
     const std::string prefix = assignment_id(actor_type + target_name(type), actor, target_id, "");
     for (auto it = assignments.lower_bound(prefix);
          it != assignments.end() && it->first.starts_with(prefix); ++it)
-      roles.insert(it->second.value("role_id", std::string{}));
+      roles.insert(str(it->second, "role_id"));
   };
   collect("User", user_id);
   for (auto& g : groups_of(user_id))
@@ -114,7 +144,7 @@ std::set<std::string> identity_store::with_implied(std::set<std::string> roles) 
     const std::string prefix = prior + ":";
     for (auto it = implications.lower_bound(prefix);
          it != implications.end() && it->first.starts_with(prefix); ++it) {
-      auto implied = it->second.value("implied_role_id", std::string{});
+      auto implied = str(it->second, "implied_role_id");
       if (roles.insert(implied).second)
         todo.push_back(implied);
     }

@@ -73,6 +73,14 @@ private:
   uint64_t generation_ = 1;
 };
 
+/// Reading attributes of records and bodies without trusting their types:
+/// the string attribute `key` of `j` ("" if absent or not a string), and the
+/// boolean one (`fallback` if absent or not a boolean).
+std::string str(const json& j, const char* key);
+bool flag(const json& j, const char* key, bool fallback);
+/// The strings of the array attribute `key` (other items and types ignored).
+std::vector<std::string> strings(const json& j, const char* key);
+
 /// Revocation events as the store keeps them (kind "revocation").
 json revocation_record(const msg::revocation_event& e);
 msg::revocation_event revocation_from_record(const json& r);

@@ -38,9 +38,7 @@ void identity_api::add_project_tag_operations() {
     reply.changes.push_back({"project", str(project, "id"), std::move(project)});
     return reply;
   };
-  auto tags_of = [](const json& project) {
-    return project.value("tags", std::vector<std::string>{});
-  };
+  auto tags_of = [](const json& project) { return strings(project, "tags"); };
 
   operations_["identity:get_project_tags"] = [project_of, missing, tags_of](api_call& c) {
     auto p = project_of(c);

@@ -5,6 +5,7 @@
 // kinds (parents, cascades, passwords) is spelt out below it.
 
 #include <algorithm>
+#include <set>
 
 #include "actors/identity/identity_api.hpp"
 
@@ -122,10 +123,43 @@ bool filter_matches(const json& value, const std::string& wanted) {
   return value.dump() == wanted;
 }
 
+/// A 400 for an attribute of the wrong type (Keystone's JSON schemas): bad
+/// types never reach the store, where every reader would trip on them.
+std::optional<api_result> wrong_type(const json& attrs) {
+  static const std::set<std::string> booleans{"enabled", "is_domain", "unrestricted"};
+  static const std::set<std::string> strings_or_null{
+      "description", "domain_id",  "parent_id",  "default_project_id", "type",
+      "url",         "interface",  "service_id", "region_id",          "region",
+      "user_id",     "project_id", "blob",       "parent_region_id"};
+  auto invalid = [](const std::string& field, const std::string& why) {
+    return api_error(msg::errc::invalid, "Invalid input for field '" + field + "': " + why + ".");
+  };
+  for (auto& [key, value] : attrs.items()) {
+    if (booleans.count(key) && !value.is_boolean())
+      return invalid(key, value.dump() + " is not of type 'boolean'");
+    if (strings_or_null.count(key) && !value.is_string() && !value.is_null())
+      return invalid(key, value.dump() + " is not of type 'string'");
+    if (key == "name" && (!value.is_string() || value.get_ref<const std::string&>().size() > 255))
+      return invalid(key, "a string of at most 255 characters is required");
+    if (key == "options" && !value.is_object())
+      return invalid(key, value.dump() + " is not of type 'object'");
+    if (key == "tags") {
+      if (!value.is_array() || value.size() > 80)
+        return invalid(key, "a list of at most 80 tags is required");
+      for (auto& tag : value)
+        if (!tag.is_string() || tag.get_ref<const std::string&>().empty() ||
+            tag.get_ref<const std::string&>().size() > 255 ||
+            tag.get_ref<const std::string&>().find_first_of("/,") != std::string::npos)
+          return invalid(key, "tags are 1-255 characters, without '/' or ','");
+    }
+  }
+  return std::nullopt;
+}
+
 /// The project list filters on tags: `tags` (all of), `tags-any`,
 /// `not-tags` (not all of), `not-tags-any` (none of); comma-separated.
 bool tags_match(const json& project, const api_call& c) {
-  const auto have = project.value("tags", std::vector<std::string>{});
+  const auto have = strings(project, "tags");
   auto split = [](const std::string& text) {
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -239,10 +273,16 @@ public:
     auto body = c.body.find(k_.kind);
     if (body == c.body.end() || !body->is_object())
       return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
+    if (auto problem = wrong_type(*body))
+      return std::move(*problem);
+    if (auto problem = name_too_long(*body))
+      return std::move(*problem);
     json record = k_.defaults;
     for (auto& [key, value] : body->items())
       if (!key.starts_with("_"))
         record[key] = value;
+    if (k_.client_chooses_id && !c.path(k_.kind + "_id").empty())
+      record["id"] = c.path(k_.kind + "_id"); // PUT /v3/regions/{region_id}
     if (!k_.client_chooses_id || str(record, "id").empty())
       record["id"] = new_id();
     if (api_.store().find(k_.kind, str(record, "id")))
@@ -259,14 +299,16 @@ public:
         password = pw->get<std::string>();
       record.erase("password");
     }
-    if (auto problem = complete(c, record))
+    std::vector<store_change> also;
+    if (auto problem = complete(c, record, also))
       return std::move(*problem);
-    auto finish = [this, record, base = c.base](const std::string& hash) mutable {
+    auto finish = [this, record, also, base = c.base](const std::string& hash) mutable {
       if (!hash.empty())
         record["_password_hash"] = hash;
       if (auto dup = duplicate(record, ""))
         return std::move(*dup);
       auto r = api_json(201, {{k_.kind, render(k_, record, base)}});
+      r.changes = std::move(also);
       r.changes.push_back({k_.kind, str(record, "id"), record});
       return r;
     };
@@ -283,7 +325,12 @@ public:
     auto body = c.body.find(k_.kind);
     if (body == c.body.end() || !body->is_object())
       return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
+    if (auto problem = wrong_type(*body))
+      return std::move(*problem);
+    if (auto problem = name_too_long(*body))
+      return std::move(*problem);
     json record = *current;
+    std::vector<store_change> also;
     std::optional<std::string> password;
     for (auto& [key, value] : body->items()) {
       if (key.starts_with("_"))
@@ -293,6 +340,13 @@ public:
       if (std::find(k_.immutable.begin(), k_.immutable.end(), key) != k_.immutable.end() &&
           value != record.value(key, json(nullptr)))
         return api_error(msg::errc::invalid, "Cannot change " + key + " of a " + k_.kind + ".");
+      if (k_.kind == "endpoint" && key == "region") { // the pre-v3.2 name, created if missing
+        record["region_id"] = value;
+        if (value.is_string() && !api_.store().find("region", value.get<std::string>()))
+          also.push_back({"region", value.get<std::string>(),
+                          json{{"id", value}, {"description", ""}, {"parent_region_id", nullptr}}});
+        continue;
+      }
       if (k_.kind == "user" && key == "password") {
         if (!value.is_string())
           return api_error(msg::errc::invalid, "Invalid input for field 'password'.");
@@ -304,14 +358,15 @@ public:
     for (auto& attr : k_.required)
       if (str(record, attr.c_str()).empty())
         return api_error(msg::errc::invalid, "Invalid input for field '" + attr + "'.");
-    const bool disabled = current->value("enabled", true) && !record.value("enabled", true);
-    auto finish = [this, record, disabled, now = c.now,
+    const bool disabled = flag(*current, "enabled", true) && !flag(record, "enabled", true);
+    auto finish = [this, record, also, disabled, now = c.now,
                    base = c.base](const std::string& hash) mutable {
       if (!hash.empty())
         record["_password_hash"] = hash;
       if (auto dup = duplicate(record, str(record, "id")))
         return std::move(*dup);
       auto r = api_json(200, {{k_.kind, render(k_, record, base)}});
+      r.changes = std::move(also);
       r.changes.push_back({k_.kind, str(record, "id"), record});
       // A disabled user or project, or a new password: its tokens stop working.
       if ((disabled || !hash.empty()) && (k_.kind == "user" || k_.kind == "project"))
@@ -351,12 +406,22 @@ public:
   }
 
 private:
+  /// Domain and project names are at most 64 characters (Keystone's schema).
+  std::optional<api_result> name_too_long(const json& attrs) const {
+    if ((k_.kind == "domain" || k_.kind == "project") && str(attrs, "name").size() > 64)
+      return api_error(msg::errc::invalid,
+                       "Invalid input for field 'name': at most 64 characters.");
+    return std::nullopt;
+  }
+
   api_result not_found(const std::string& id) const {
     return api_error(msg::errc::not_found, "Could not find " + k_.kind + ": " + id + ".");
   }
 
   /// Fills in and checks the references a new record makes.
-  std::optional<api_result> complete(api_call& c, json& record) const {
+  /// `also`: records the new one needs created with it.
+  std::optional<api_result> complete(api_call& c, json& record,
+                                     std::vector<store_change>& also) const {
     auto& s = api_.store();
     if (k_.unique == name_scope::domain) {
       if (str(record, "domain_id").empty())
@@ -377,8 +442,15 @@ private:
         return api_error(msg::errc::invalid, "Invalid input for field 'tags'.");
     }
     if (k_.kind == "endpoint") {
-      if (record.contains("region") && !record.contains("region_id"))
+      if (record.contains("region") && record["region_id"].is_null()) {
+        // The pre-v3.2 `region` names a region Keystone creates if missing.
         record["region_id"] = record["region"];
+        const auto region = str(record, "region");
+        if (!region.empty() && !s.find("region", region))
+          also.push_back(
+              {"region", region,
+               json{{"id", region}, {"description", ""}, {"parent_region_id", nullptr}}});
+      }
       record.erase("region");
       const auto interface = str(record, "interface");
       if (interface != "public" && interface != "internal" && interface != "admin")
@@ -387,7 +459,8 @@ private:
       if (!s.find("service", str(record, "service_id")))
         return api_error(msg::errc::invalid,
                          "Could not find service: " + str(record, "service_id") + ".");
-      if (!record["region_id"].is_null() && !s.find("region", str(record, "region_id")))
+      if (!record["region_id"].is_null() && !s.find("region", str(record, "region_id")) &&
+          also.empty())
         return api_error(msg::errc::invalid,
                          "Could not find region: " + str(record, "region_id") + ".");
     }

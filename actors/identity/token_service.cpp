@@ -80,8 +80,8 @@ std::variant<msg::token_info, token_refusal> token_service::resolve(const token_
       // Its roles only, and only those the user still holds.
       std::set<std::string> granted;
       for (auto& role : credential->value("roles", json::array()))
-        if (role_ids.count(role.value("id", "")))
-          granted.insert(role.value("id", ""));
+        if (role_ids.count(str(role, "id")))
+          granted.insert(str(role, "id"));
       role_ids = std::move(granted);
       t.application_credential_id = p.application_credential_id;
     }
@@ -197,22 +197,22 @@ void token_service::refresh_catalog() const {
     return;
   json services = json::array();
   for (auto& [id, s] : store_.all("service")) {
-    if (!s.value("enabled", true))
+    if (!flag(s, "enabled", true))
       continue;
     json endpoints = json::array();
     for (auto& [eid, e] : store_.all("endpoint")) {
-      if (e.value("service_id", "") != id || !e.value("enabled", true))
+      if (str(e, "service_id") != id || !flag(e, "enabled", true))
         continue;
-      const auto region = e.value("region_id", "");
+      const auto region = str(e, "region_id");
       endpoints.push_back({{"id", eid},
-                           {"interface", e.value("interface", "")},
+                           {"interface", str(e, "interface")},
                            {"region", region},
                            {"region_id", region},
-                           {"url", e.value("url", "")}});
+                           {"url", str(e, "url")}});
     }
     services.push_back({{"id", id},
-                        {"type", s.value("type", "")},
-                        {"name", s.value("name", "")},
+                        {"type", str(s, "type")},
+                        {"name", str(s, "name")},
                         {"endpoints", std::move(endpoints)}});
   }
   catalog_ = std::move(services);

@@ -230,3 +230,35 @@ TEST_F(IdentityApi, BootstrapOnlyAddsWhatIsMissing) {
   EXPECT_FALSE(needs_bootstrap(store_, b));
   EXPECT_TRUE(bootstrap_changes(store_, b, "x").empty());
 }
+
+TEST_F(IdentityApi, AttributesOfTheWrongTypeAreRefusedAndNeverStored) {
+  caller_ = admin_;
+  for (const json& bad :
+       {json{{"name", "u"}, {"enabled", "yes"}}, json{{"name", 7}},
+        json{{"name", "u"}, {"domain_id", 3}}, json{{"name", std::string(256, 'n')}},
+        json{{"name", "u"}, {"options", "x"}}})
+    EXPECT_EQ(call("identity:create_user", {{"user", bad}}).status, 400) << bad.dump();
+  EXPECT_EQ(
+      call("identity:create_project", {{"project", {{"name", "p"}, {"tags", {"a/b"}}}}}).status,
+      400);
+  auto admin_id = store_.find_by("user", "name", "admin")->at("id").get<std::string>();
+  EXPECT_EQ(
+      call("identity:update_user", {{"user", {{"enabled", "false"}}}}, {{"user_id", admin_id}})
+          .status,
+      400);
+}
+
+TEST_F(IdentityApi, RecordsOfTheWrongTypeInTheStoreBreakNothing) {
+  // Written by some older or broken writer: readers must not trip on it.
+  store_.apply(
+      {"user", "odd",
+       json{{"id", "odd"}, {"name", 5}, {"enabled", "yes"}, {"domain_id", json::array()}}});
+  store_.apply({"service", "odd", json{{"id", "odd"}, {"type", 1}, {"enabled", "no"}}});
+  caller_ = admin_;
+  auto issued = call("identity:issue_token", password_auth("admin", "adminpw"));
+  EXPECT_EQ(issued.status, 201) << issued.body;
+  EXPECT_EQ(call("identity:list_users").status, 200);
+  EXPECT_EQ(
+      call("identity:validate_token", nullptr, {}, {{"x-subject-token", subject(issued)}}).status,
+      200);
+}
