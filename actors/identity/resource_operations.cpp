@@ -270,13 +270,10 @@ public:
   }
 
   api_result create(api_call& c) const {
-    auto body = c.body.find(k_.kind);
-    if (body == c.body.end() || !body->is_object())
-      return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
-    if (auto problem = wrong_type(*body))
+    auto checked = checked_body(c);
+    if (auto* problem = std::get_if<api_result>(&checked))
       return std::move(*problem);
-    if (auto problem = name_too_long(*body))
-      return std::move(*problem);
+    const json* body = std::get<const json*>(checked);
     json record = k_.defaults;
     for (auto& [key, value] : body->items())
       if (!key.starts_with("_"))
@@ -303,14 +300,7 @@ public:
     if (auto problem = complete(c, record, also))
       return std::move(*problem);
     auto finish = [this, record, also, base = c.base](const std::string& hash) mutable {
-      if (!hash.empty())
-        record["_password_hash"] = hash;
-      if (auto dup = duplicate(record, ""))
-        return std::move(*dup);
-      auto r = api_json(201, {{k_.kind, render(k_, record, base)}});
-      r.changes = std::move(also);
-      r.changes.push_back({k_.kind, str(record, "id"), record});
-      return r;
+      return save(201, std::move(record), std::move(also), hash, "", base);
     };
     if (!password)
       return finish("");
@@ -322,13 +312,10 @@ public:
     auto current = api_.store().find(k_.kind, id);
     if (!current)
       return not_found(id);
-    auto body = c.body.find(k_.kind);
-    if (body == c.body.end() || !body->is_object())
-      return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
-    if (auto problem = wrong_type(*body))
+    auto checked = checked_body(c);
+    if (auto* problem = std::get_if<api_result>(&checked))
       return std::move(*problem);
-    if (auto problem = name_too_long(*body))
-      return std::move(*problem);
+    const json* body = std::get<const json*>(checked);
     json record = *current;
     std::vector<store_change> also;
     std::optional<std::string> password;
@@ -361,17 +348,13 @@ public:
     const bool disabled = flag(*current, "enabled", true) && !flag(record, "enabled", true);
     auto finish = [this, record, also, disabled, now = c.now,
                    base = c.base](const std::string& hash) mutable {
-      if (!hash.empty())
-        record["_password_hash"] = hash;
-      if (auto dup = duplicate(record, str(record, "id")))
-        return std::move(*dup);
-      auto r = api_json(200, {{k_.kind, render(k_, record, base)}});
-      r.changes = std::move(also);
-      r.changes.push_back({k_.kind, str(record, "id"), record});
+      const auto id = str(record, "id");
+      auto r = save(200, std::move(record), std::move(also), hash, id, base);
+      if (r.error)
+        return r;
       // A disabled user or project, or a new password: its tokens stop working.
       if ((disabled || !hash.empty()) && (k_.kind == "user" || k_.kind == "project"))
-        r.revoked.push_back(
-            revoke_all_of(k_.kind, str(record, "id"), now, api_.settings().token_ttl_seconds));
+        r.revoked.push_back(revoke_all_of(k_.kind, id, now, api_.settings().token_ttl_seconds));
       return r;
     };
     if (!password)
@@ -384,7 +367,7 @@ public:
     auto current = api_.store().find(k_.kind, id);
     if (!current)
       return not_found(id);
-    if (k_.kind == "domain" && current->value("enabled", true))
+    if (k_.kind == "domain" && flag(*current, "enabled", true))
       return api_error(msg::errc::forbidden,
                        "Cannot delete a domain that is enabled, please disable it first.");
     if (k_.kind == "project")
@@ -406,6 +389,33 @@ public:
   }
 
 private:
+  /// The request's object for this kind ({"project": {...}}), its
+  /// attributes of the right types, or the 400 saying what is wrong.
+  std::variant<const json*, api_result> checked_body(const api_call& c) const {
+    auto body = c.body.find(k_.kind);
+    if (body == c.body.end() || !body->is_object())
+      return api_error(msg::errc::invalid, "Expecting to find " + k_.kind + " in request body.");
+    if (auto problem = wrong_type(*body))
+      return std::move(*problem);
+    if (auto problem = name_too_long(*body))
+      return std::move(*problem);
+    return &*body;
+  }
+
+  /// Writes `record` (with the records it needs, and its password hash if
+  /// one was made) unless its name is taken; answers `status` with it.
+  api_result save(uint16_t status, json record, std::vector<store_change> also,
+                  const std::string& hash, const std::string& self, const std::string& base) const {
+    if (!hash.empty())
+      record["_password_hash"] = hash;
+    if (auto dup = duplicate(record, self))
+      return std::move(*dup);
+    auto r = api_json(status, {{k_.kind, render(k_, record, base)}});
+    r.changes = std::move(also);
+    r.changes.push_back({k_.kind, str(record, "id"), std::move(record)});
+    return r;
+  }
+
   /// Domain and project names are at most 64 characters (Keystone's schema).
   std::optional<api_result> name_too_long(const json& attrs) const {
     if ((k_.kind == "domain" || k_.kind == "project") && str(attrs, "name").size() > 64)
