@@ -4,6 +4,7 @@
 #include "actors/echo/echo_actor.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/identity/identity_actor.hpp"
+#include "actors/image/image_actor.hpp"
 
 namespace stratus::actors {
 
@@ -13,6 +14,7 @@ runtime::role_registry all_roles() {
   r.add("echo", spawn_echo);
   r.add("gateway", spawn_gateway);
   r.add("identity", spawn_identity);
+  r.add("image-api", spawn_image);
   return r;
 }
 

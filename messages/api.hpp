@@ -55,3 +55,53 @@ struct api_call_request {
 };
 
 } // namespace stratus::msg
+
+namespace stratus::msg {
+
+// -- Operations whose request body streams (an image upload) ------------------
+// The gateway opens the stream with the call itself (policy already checked),
+// sends the body in pieces, one at a time, each acknowledged before the next
+// is read from the client, then closes it and gets the call's reply. A
+// stream the gateway abandons (client gone) is closed with `aborted`.
+
+struct api_stream_open_reply {
+  STRATUS_MESSAGE("api.stream_open_reply", 1, 1) // 1: initial
+  std::string stream_id;
+  STRATUS_FIELDS(stream_id)
+};
+
+struct api_stream_open_request {
+  STRATUS_MESSAGE("api.stream_open_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = api_stream_open_reply;
+  api_call_request call; // headers include content-length when the client sent one
+  STRATUS_FIELDS(call)
+};
+
+struct api_stream_piece_reply {
+  STRATUS_MESSAGE("api.stream_piece_reply", 1, 1) // 1: initial
+  uint64_t received = 0; // bytes of the body so far
+  STRATUS_FIELDS(received)
+};
+
+struct api_stream_piece_request {
+  STRATUS_MESSAGE("api.stream_piece_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = api_stream_piece_reply;
+  std::string stream_id;
+  std::vector<char> data;
+  STRATUS_FIELDS(stream_id, data)
+};
+
+/// Ends a stream: the body is complete (answered with the call's reply), or
+/// `aborted` (whatever arrived is discarded).
+struct api_stream_close_request {
+  STRATUS_MESSAGE("api.stream_close_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = api_call_reply;
+  std::string stream_id;
+  bool aborted = false;
+  STRATUS_FIELDS(stream_id, aborted)
+};
+
+} // namespace stratus::msg

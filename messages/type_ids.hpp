@@ -10,6 +10,7 @@
 #include "messages/context.hpp"
 #include "messages/error.hpp"
 #include "messages/identity.hpp"
+#include "messages/image.hpp"
 #include "messages/storage.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
@@ -62,6 +63,15 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::revocation_notice))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::rotate_keys_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::rotate_keys_reply))
+  // -- streamed API bodies (gateway -> roles)
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_stream_open_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_stream_open_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_stream_piece_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_stream_piece_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::api_stream_close_request))
+  // -- image
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::image_chunk_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::image_chunk_reply))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

@@ -15,12 +15,12 @@ inline std::string random_hex(std::size_t length) {
   return s;
 }
 
-/// "req-<uuid4>", the form of OpenStack's x-openstack-request-id. Not a
-/// secret: a per-thread generator seeded once keeps it cheap.
-inline std::string new_request_id() {
+/// A random (version 4) UUID in its usual lower-case form, as OpenStack
+/// makes ids. Not a secret: a per-thread generator seeded once keeps it cheap.
+inline std::string new_uuid() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
   static const char digits[] = "0123456789abcdef";
-  std::string s = "req-xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+  std::string s = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
   uint64_t bits = gen();
   int left = 16;
   for (auto& c : s) {
@@ -36,6 +36,11 @@ inline std::string new_request_id() {
     --left;
   }
   return s;
+}
+
+/// "req-<uuid4>", the form of OpenStack's x-openstack-request-id.
+inline std::string new_request_id() {
+  return "req-" + new_uuid();
 }
 
 } // namespace stratus::runtime

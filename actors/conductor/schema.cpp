@@ -7,7 +7,7 @@
 namespace stratus::actors::schema {
 
 const std::vector<std::string>& tables() {
-  static const std::vector<std::string> names{"scratch", "identity"};
+  static const std::vector<std::string> names{"scratch", "identity", "image"};
   return names;
 }
 
@@ -15,6 +15,7 @@ const std::vector<migration>& migrations() {
   static const std::vector<migration> steps{
     {0, [](kv::transaction& txn) { kv::table(txn, "scratch", true); }},
     {1, [](kv::transaction& txn) { kv::table(txn, "identity", true); }},
+    {2, [](kv::transaction& txn) { kv::table(txn, "image", true); }},
   };
   return steps;
 }

@@ -13,7 +13,7 @@ class transaction;
 namespace stratus::actors::schema {
 
 /// Bump with every change of tables or record layout, and add a migration.
-constexpr int current_version = 2;  // 1: meta + scratch; 2: identity
+constexpr int current_version = 3;  // 1: meta + scratch; 2: identity; 3: image
 
 /// Tables other roles may write through the conductor.
 const std::vector<std::string>& tables();

@@ -31,7 +31,7 @@ bool is(const std::string& path, const std::string& version) {
 std::vector<api_surface> all_apis() {
   std::vector<api_surface> out;
   out.push_back({api_kind::identity, error_style::keystone, identity_routes()});
-  out.push_back({api_kind::image, error_style::glance, {"/image", "image-api", {}}});
+  out.push_back({api_kind::image, error_style::glance, image_routes()});
   out.push_back({api_kind::compute, error_style::nova, {"/compute", "compute-api", {}}});
   out.push_back({api_kind::network, error_style::neutron, {"/network", "network-server", {}}});
   out.push_back({api_kind::placement, error_style::placement, {"/placement", "placement", {}}});

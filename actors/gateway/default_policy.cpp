@@ -61,6 +61,16 @@ void add_default_rules(policy& p) {
                          "create_system_grant_for_user", "create_system_grant_for_group",
                          "revoke_system_grant_for_user", "revoke_system_grant_for_group"})
     p.set(std::string{"identity:"} + op, "rule:admin_required");
+
+  // -- image: any project member may call; the image role decides with the
+  //    image at hand (owner or admin modifies, visibility decides who reads),
+  //    as Glance's defaults do.
+  for (const char* op :
+       {"get_images", "add_image", "get_image", "modify_image", "delete_image", "upload_image",
+        "download_image", "add_tag", "delete_tag", "deactivate", "reactivate", "get_members",
+        "add_member", "get_member", "modify_member", "delete_member", "get_schema_image",
+        "get_schema_images", "get_schema_member", "get_schema_members"})
+    p.set(std::string{"image:"} + op, "rule:authenticated");
 }
 
 } // namespace stratus::gateway

@@ -80,9 +80,11 @@ public:
     auto options = listen_options(env());
     options.max_body_bytes = s.max_body_bytes;
     server_ = std::make_unique<http_server>(
-        options, [p = pipeline_](http_request&& req, http_responder respond) {
+        options,
+        [p = pipeline_](http_request&& req, http_responder respond) {
           p->handle(std::move(req), std::move(respond));
-        });
+        },
+        [p = pipeline_](const http_request& head) { return p->stream_for(head); });
     env().shared->put("gateway.port", std::make_shared<uint16_t>(server_->port()));
     LOG_INFO(env().role, "serving the OpenStack APIs on port {}", server_->port());
     send(this, watch_atom::value);

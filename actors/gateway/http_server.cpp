@@ -269,6 +269,8 @@ private:
   }
 
   void pull() {
+    if (!sink_)
+      return; // the connection closed meanwhile: nothing more to read
     if (streamed_->is_done()) {
       keep_alive_ = streamed_->get().keep_alive();
       auto sink = std::move(sink_);
@@ -288,11 +290,8 @@ private:
   void on_piece(beast::error_code ec) {
     if (ec == http::error::need_buffer)
       ec = {};
-    if (ec) {
-      auto sink = std::move(sink_);
-      sink->on_abort();
-      return close();
-    }
+    if (ec)
+      return close(); // tells the sink, if it still listens
     const auto got = piece_.size() - streamed_->get().body().size;
     if (got == 0)
       return pull();

@@ -1,11 +1,11 @@
 #include "actors/gateway/request_pipeline.hpp"
 
-#include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
 #include "messages/api.hpp"
 #include "messages/context.hpp"
 #include "messages/identity.hpp"
+#include "actors/gateway/one_shot_request.hpp"
 #include "runtime/call.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
@@ -44,19 +44,10 @@ msg::auth caller_of(const msg::token_info& t) {
 
 } // namespace
 
-struct request_pipeline::call {
-  http_responder respond;
-  const api_surface* api = nullptr;
-  const route* matched = nullptr;
-  msg::context ctx;
-  msg::api_call_request req;
-  std::string token;
-
-  void answer(http_response r) const {
-    r.headers.push_back({"x-openstack-request-id", ctx.request_id});
-    respond(std::move(r));
-  }
-};
+void request_pipeline::call::answer(http_response r) const {
+  r.headers.push_back({"x-openstack-request-id", ctx.request_id});
+  respond(std::move(r));
+}
 
 request_pipeline::request_pipeline(caf::actor_system& system, runtime::directory& dir,
                                    gateway_settings settings, policy rules,
@@ -90,7 +81,12 @@ void request_pipeline::fail(const call& c, uint16_t status, const std::string& m
                           c.ctx.request_id));
 }
 
-void request_pipeline::handle(http_request&& http, http_responder respond) const {
+void request_pipeline::fail(const call& c, const msg::error& err) const {
+  fail(c, status_of(err.code), err.message);
+}
+
+std::shared_ptr<request_pipeline::call> request_pipeline::route_request(http_request& http,
+                                                                        http_responder respond) const {
   auto c = std::make_shared<call>();
   c->respond = std::move(respond);
   c->ctx = runtime::context_with_deadline(settings_.call_timeout);
@@ -114,16 +110,22 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
       break;
     }
   }
-  if (!c->api)
-    return fail(*c, 404, "The resource could not be found.");
+  if (!c->api) {
+    fail(*c, 404, "The resource could not be found.");
+    return nullptr;
+  }
   if (http.method == "GET" || http.method == "HEAD")
-    if (auto doc = cached_version_document(*c->api, rest, base))
-      return c->answer(std::move(*doc));
+    if (auto doc = cached_version_document(*c->api, rest, base)) {
+      c->answer(std::move(*doc));
+      return nullptr;
+    }
 
   auto m = match_route(c->api->routes, http.method, rest);
   if (!m.matched) {
-    if (m.allowed.empty())
-      return fail(*c, 404, "The resource could not be found.");
+    if (m.allowed.empty()) {
+      fail(*c, 404, "The resource could not be found.");
+      return nullptr;
+    }
     std::string allow;
     for (auto& method : m.allowed)
       allow += (allow.empty() ? "" : ", ") + method;
@@ -131,39 +133,54 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
                             "The method " + http.method + " is not allowed for this resource.",
                             c->ctx.request_id);
     r.headers.push_back({"Allow", allow});
-    return c->answer(std::move(r));
+    c->answer(std::move(r));
+    return nullptr;
   }
   c->matched = m.matched;
+  c->req.operation = m.matched->operation;
+  c->req.path = std::move(m.path);
+  c->req.query = std::move(http.query);
+  c->req.base_url = base;
+  const bool streamed = m.matched->streams_body;
+  for (auto& h : http.headers)
+    if (h.name == "x-auth-token")
+      c->token = h.value;
+    else if (h.name != "host" && h.name != "connection" &&
+             (streamed || h.name != "content-length"))
+      c->req.headers.push_back(std::move(h));
+  return c;
+}
+
+void request_pipeline::handle(http_request&& http, http_responder respond) const {
+  auto c = route_request(http, std::move(respond));
+  if (!c)
+    return;
   if (http.body_too_large || http.body.size() > settings_.max_body_bytes)
     return fail(*c, 413,
                 "Request is too large: at most " + std::to_string(settings_.max_body_bytes) +
                     " bytes.");
   if (takes_body(http.method) && !http.body.empty()) {
-    if (!is_json(msg::find_value(http.headers, "content-type")))
+    const auto* type = msg::find_value(c->req.headers, "content-type");
+    const auto& wanted = c->matched->body_type;
+    if (wanted.empty() ? !is_json(type) : !(type && type->starts_with(wanted)))
       return fail(*c, c->api->errors == error_style::keystone ? 400 : 415,
-                  "Expecting to find application/json in Content-Type header.");
+                  "Expecting to find " + (wanted.empty() ? "application/json" : wanted) +
+                      " in Content-Type header.");
     if (!nlohmann::json::accept(http.body))
       return fail(*c, 400, "Malformed request body: it is not valid JSON.");
   }
-
-  c->req.operation = m.matched->operation;
-  c->req.path = std::move(m.path);
-  c->req.query = std::move(http.query);
   c->req.body = std::move(http.body);
-  c->req.base_url = base;
-  for (auto& h : http.headers)
-    if (h.name == "x-auth-token")
-      c->token = h.value;
-    else if (h.name != "host" && h.name != "connection" && h.name != "content-length")
-      c->req.headers.push_back(std::move(h));
+  authenticate(std::move(c), [p = shared_from_this()](std::shared_ptr<call> c) { p->send(c); });
+}
 
-  if (!m.matched->needs_token)
-    return send(std::move(c));
+void request_pipeline::authenticate(std::shared_ptr<call> c, next_step next) const {
+  if (!c->matched->needs_token)
+    return next(std::move(c));
   if (c->token.empty())
     return fail(*c, 401, "The request you have made requires authentication.");
   if (auto cached = tokens_->find(c->token, runtime::unix_seconds())) {
     c->ctx.caller = caller_of(*cached);
-    return authorize_and_send(std::move(c));
+    return authorize(std::move(c), next);
   }
   // Not cached: forged, expired and revoked tokens are refused here; the
   // identity role decides about the rest, then the request goes on.
@@ -172,26 +189,23 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
   auto identity = dir_.resolve(address_of("identity"));
   if (!identity)
     return fail(*c, 503, "The identity service is not available.");
-  system_.spawn([p = shared_from_this(), c, identity](caf::event_based_actor* self) {
-    self->request(identity, p->settings_.call_timeout, c->ctx,
-                  msg::validate_token_request{c->token})
-        .then(
-            [p, c](msg::validate_token_reply& reply) {
-              p->tokens_->put(c->token, reply.token, runtime::unix_seconds());
-              c->ctx.caller = caller_of(reply.token);
-              p->authorize_and_send(c);
-            },
-            [p, c](caf::error& e) {
-              auto err = runtime::to_error(e);
-              if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
-                p->fail(*c, 401, "The request you have made requires authentication.");
-              else
-                p->fail(*c, status_of(err.code), err.message);
-            });
-  });
+  one_shot_request(
+      system_, identity, settings_.call_timeout, c->ctx, msg::validate_token_request{c->token},
+      [p = shared_from_this(), c, next](msg::validate_token_reply& reply) {
+        p->tokens_->put(c->token, reply.token, runtime::unix_seconds());
+        c->ctx.caller = caller_of(reply.token);
+        p->authorize(c, next);
+      },
+      [p = shared_from_this(), c](caf::error& e) {
+        auto err = runtime::to_error(e);
+        if (err.code == msg::errc::unauthorized || err.code == msg::errc::not_found)
+          p->fail(*c, 401, "The request you have made requires authentication.");
+        else
+          p->fail(*c, err);
+      });
 }
 
-void request_pipeline::authorize_and_send(std::shared_ptr<call> c) const {
+void request_pipeline::authorize(std::shared_ptr<call> c, const next_step& next) const {
   policy_target target;
   for (auto& p : c->req.path)
     target[p.name] = p.value;
@@ -199,30 +213,31 @@ void request_pipeline::authorize_and_send(std::shared_ptr<call> c) const {
     return fail(*c, 403,
                 "You are not authorized to perform the requested action: " + c->req.operation +
                     ".");
-  send(std::move(c));
+  next(std::move(c));
+}
+
+http_response request_pipeline::to_http(msg::api_call_reply reply) {
+  http_response r;
+  r.status = reply.status;
+  r.body = std::move(reply.body);
+  for (auto& h : reply.headers)
+    if (h.name == "x-stratus-local-file")
+      r.file = std::move(h.value);
+    else
+      r.headers.push_back(std::move(h));
+  if (r.body.empty() && r.file.empty())
+    r.content_type.clear();
+  return r;
 }
 
 void request_pipeline::send(std::shared_ptr<call> c) const {
   auto target = dir_.resolve(address_of(c->api->routes.role));
   if (!target)
     return fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
-  system_.spawn([p = shared_from_this(), c, target](caf::event_based_actor* self) {
-    self->request(target, p->settings_.call_timeout, c->ctx, c->req)
-        .then(
-            [c](msg::api_call_reply& reply) {
-              http_response r;
-              r.status = reply.status;
-              r.body = std::move(reply.body);
-              r.headers = std::move(reply.headers);
-              if (r.body.empty())
-                r.content_type.clear();
-              c->answer(std::move(r));
-            },
-            [p, c](caf::error& e) {
-              auto err = runtime::to_error(e);
-              p->fail(*c, status_of(err.code), err.message);
-            });
-  });
+  one_shot_request(
+      system_, target, settings_.call_timeout, c->ctx, c->req,
+      [c](msg::api_call_reply& reply) { c->answer(to_http(std::move(reply))); },
+      [p = shared_from_this(), c](caf::error& e) { p->fail(*c, runtime::to_error(e)); });
 }
 
 } // namespace stratus::gateway

@@ -26,6 +26,7 @@
 #include "actors/gateway/policy.hpp"
 #include "actors/gateway/token_cache.hpp"
 #include "actors/gateway/token_verifier.hpp"
+#include "messages/context.hpp"
 
 namespace stratus::runtime {
 class directory;
@@ -42,18 +43,34 @@ struct gateway_settings {
 
 class request_pipeline : public std::enable_shared_from_this<request_pipeline> {
 public:
+  struct call; // one request on its way through the pipeline
+
   request_pipeline(caf::actor_system& system, runtime::directory& dir, gateway_settings settings,
                    policy rules, std::shared_ptr<token_cache> tokens,
                    std::shared_ptr<token_verifier> verifier);
 
-  /// Called on an HTTP thread for every request.
+  /// Called on an HTTP thread for every request read whole.
   void handle(http_request&& req, http_responder respond) const;
+  /// Called on an HTTP thread once a request's headers are in: the sink for
+  /// a route whose body streams to its role, else nullptr.
+  std::shared_ptr<body_sink> stream_for(const http_request& head) const;
+
+  /// A role's reply as the HTTP response (a stored file named by the role
+  /// becomes the body).
+  static http_response to_http(msg::api_call_reply reply);
 
 private:
-  struct call; // one request on its way through the pipeline
-  void authorize_and_send(std::shared_ptr<call> c) const;
+  friend class streamed_request;
+  using next_step = std::function<void(std::shared_ptr<call>)>;
+  /// The API and route of a request, its parameters, headers and token;
+  /// answers itself (version documents, 404, 405) and returns nullptr.
+  std::shared_ptr<call> route_request(http_request& http, http_responder respond) const;
+  /// Token (401) and policy (403), then `next`.
+  void authenticate(std::shared_ptr<call> c, next_step next) const;
+  void authorize(std::shared_ptr<call> c, const next_step& next) const;
   void send(std::shared_ptr<call> c) const;
   void fail(const call& c, uint16_t status, const std::string& message) const;
+  void fail(const call& c, const msg::error& err) const;
   std::string address_of(const std::string& role) const;
   /// The version document for a path, built once per base URL.
   std::optional<http_response> cached_version_document(const api_surface& api,
@@ -69,6 +86,18 @@ private:
   std::vector<api_surface> apis_;
   mutable std::mutex documents_mu_;
   mutable std::unordered_map<std::string, std::optional<http_response>> documents_;
+};
+
+struct request_pipeline::call {
+  http_responder respond;
+  const api_surface* api = nullptr;
+  const route* matched = nullptr;
+  msg::context ctx;
+  msg::api_call_request req;
+  std::string token;
+
+  /// Sends the response with the request id.
+  void answer(http_response r) const;
 };
 
 } // namespace stratus::gateway

@@ -40,7 +40,7 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 } // namespace
 
 route make_route(std::string method, std::string pattern, std::string operation, bool needs_token) {
-  route r{std::move(method), std::move(pattern), std::move(operation), needs_token, {}};
+  route r{std::move(method), std::move(pattern), std::move(operation), needs_token, {}, {}, false};
   r.parts = segments(r.pattern);
   return r;
 }

@@ -18,6 +18,11 @@ struct route {
   std::string operation; // "identity:get_project"
   bool needs_token = true;
   std::vector<std::string> parts; // the pattern split at '/', filled by make_route
+  /// The request body's media type when it is not JSON ("" = JSON): Glance's
+  /// JSON patch, say. Its body must still parse as JSON.
+  std::string body_type;
+  /// The body streams to the role (api_stream_*) instead of being read whole.
+  bool streams_body = false;
 };
 
 route make_route(std::string method, std::string pattern, std::string operation,
@@ -42,5 +47,7 @@ route_match match_route(const api_routes& api, const std::string& method, const 
 
 /// The Keystone v3 routes (https://docs.openstack.org/api-ref/identity/v3/).
 api_routes identity_routes();
+/// The Glance v2 routes (https://docs.openstack.org/api-ref/image/v2/).
+api_routes image_routes();
 
 } // namespace stratus::gateway

@@ -6,12 +6,12 @@
 
 #include <caf/all.hpp>
 
+#include "actors/common/record_io.hpp"
 #include "actors/identity/bootstrap.hpp"
 #include "actors/identity/identity_api.hpp"
 #include "actors/identity/key_repository.hpp"
 #include "actors/identity/password_hash.hpp"
 #include "actors/identity/token_service.hpp"
-#include "messages/storage.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
@@ -26,10 +26,8 @@ using hash_atom = caf::atom_constant<caf::atom("pwhash")>;
 using verify_atom = caf::atom_constant<caf::atom("pwverify")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 
-constexpr auto conductor_timeout = std::chrono::seconds(30);
 constexpr auto kdf_timeout = std::chrono::seconds(60);
 constexpr auto load_retry = std::chrono::milliseconds(500);
-constexpr uint32_t load_page = 10000;
 /// Password hashing runs on this many threads of its own.
 constexpr int kdf_workers = 2;
 
@@ -74,7 +72,7 @@ public:
     // Until the records are loaded, every request waits in the mailbox.
     set_default_handler(caf::skip);
     send(this, load_atom::value);
-    return {[this](load_atom) { load_page_after(""); }};
+    return {[this](load_atom) { load(); }};
   }
 
 private:
@@ -117,38 +115,20 @@ private:
 
   // -- start: load every record, then bootstrap ------------------------------
 
-  void load_page_after(const std::string& start_after) {
+  void load() {
     auto conductor = env().dir->resolve(conductor_name_);
     if (!conductor) {
       delayed_send(this, load_retry, load_atom::value);
       return;
     }
-    msg::list_records_request req{"identity", "", start_after, load_page};
-    request(conductor, conductor_timeout, msg::context{}, req)
-        .then(
-            [this](msg::list_records_reply& page) {
-              for (auto& r : page.records) {
-                const auto slash = r.key.find('/');
-                if (slash == std::string::npos)
-                  continue;
-                auto value = json::from_msgpack(r.value.begin(), r.value.end(), true, false);
-                if (value.is_discarded()) {
-                  LOG_ERROR(env().role, "record {} is not valid msgpack; skipped", r.key);
-                  continue;
-                }
-                store_.apply({r.key.substr(0, slash), r.key.substr(slash + 1), std::move(value)});
-              }
-              if (page.truncated)
-                load_page_after(page.records.back().key);
-              else
-                bootstrap();
-            },
-            [this](caf::error& err) {
-              LOG_WARN(env().role, "loading identity records failed ({}); retrying",
-                       runtime::to_error(err).message);
-              store_ = identity_store{};
-              delayed_send(this, load_retry, load_atom::value);
-            });
+    record_io::load_table(
+        this, conductor, "identity", [this](store_change c) { store_.apply(c); },
+        [this] { bootstrap(); },
+        [this](const std::string& reason) {
+          LOG_WARN(env().role, "loading identity records failed ({}); retrying", reason);
+          store_ = identity_store{};
+          delayed_send(this, load_retry, load_atom::value);
+        });
   }
 
   void bootstrap() {
@@ -232,38 +212,26 @@ private:
     for (auto& [id, rec] : store_.all("revocation")) // expired events go with any write
       if (revocation_from_record(rec).expires_at < now)
         r.changes.push_back({"revocation", id, std::nullopt});
-    msg::write_records_request req;
     std::vector<store_change> undo;
-    for (auto& c : r.changes) {
-      msg::record_write w;
-      w.table = "identity";
-      w.key = identity_store::record_key(c.kind, c.id);
-      w.erase = !c.value;
-      if (c.value) {
-        auto packed = json::to_msgpack(*c.value);
-        w.value.assign(packed.begin(), packed.end());
-      }
-      req.writes.push_back(std::move(w));
+    for (auto& c : r.changes)
       undo.push_back(store_.apply(c));
-    }
     auto conductor = env().dir->resolve(conductor_name_);
-    auto fail = [this, undo](msg::error err, Done& done) {
-      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
-        store_.apply(*it);
+    auto finish = [this, undo, done, revoked = std::move(r.revoked)](
+                      std::optional<msg::error> err) mutable {
+      if (err) {
+        for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+          store_.apply(*it);
+      } else {
+        for (auto& e : revoked)
+          publish(e);
+      }
       done(std::move(err));
     };
     if (!conductor) {
-      fail({msg::errc::unavailable, "the conductor is not reachable"}, done);
+      finish(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
       return;
     }
-    request(conductor, conductor_timeout, ctx, std::move(req))
-        .then(
-            [this, done, revoked = std::move(r.revoked)](msg::write_records_reply&) mutable {
-              for (auto& e : revoked)
-                publish(e);
-              done(std::nullopt);
-            },
-            [fail, done](caf::error& e) mutable { fail(runtime::to_error(e), done); });
+    record_io::write_changes(this, conductor, ctx, "identity", r.changes, std::move(finish));
   }
 
   void publish(const msg::revocation_event& e) {

@@ -61,24 +61,6 @@ std::string new_id() {
   return out;
 }
 
-std::string api_call::path(const std::string& name) const {
-  auto v = msg::find_value(req.path, name);
-  return v ? *v : std::string{};
-}
-
-const std::string* api_call::query(const std::string& name) const {
-  return msg::find_value(req.query, name);
-}
-
-const std::string* api_call::header(const std::string& name) const {
-  return msg::find_value(req.headers, name);
-}
-
-bool api_call::caller_is_admin() const {
-  auto& roles = ctx.caller.roles;
-  return std::find(roles.begin(), roles.end(), "admin") != roles.end();
-}
-
 identity_api::identity_api(identity_store& store, token_service& tokens, identity_settings settings)
     : store_(store), tokens_(tokens), settings_(settings) {
   add_resource_operations();

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "actors/common/api_call.hpp"
 #include "actors/identity/identity_store.hpp"
 #include "actors/identity/token_service.hpp"
 #include "messages/api.hpp"
@@ -53,22 +54,7 @@ struct identity_settings {
   int password_cost = 12;
 };
 
-/// One call: what the operation works on.
-struct api_call {
-  const msg::context& ctx;
-  const msg::api_call_request& req;
-  json body;        // parsed request body (null when empty)
-  std::string base; // ".../identity/v3", for links
-  int64_t now = 0;  // Unix seconds
-
-  /// A path parameter ("" if absent).
-  std::string path(const std::string& name) const;
-  /// A query parameter, if given.
-  const std::string* query(const std::string& name) const;
-  /// A request header (lower-case name), if given.
-  const std::string* header(const std::string& name) const;
-  bool caller_is_admin() const;
-};
+using api_support::api_call;
 
 using api_operation = std::function<api_result(api_call&)>;
 

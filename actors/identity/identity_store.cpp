@@ -17,32 +17,6 @@ const char* target_name(target_type t) {
 
 } // namespace
 
-std::string str(const json& j, const char* key) {
-  if (!j.is_object())
-    return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-bool flag(const json& j, const char* key, bool fallback) {
-  if (!j.is_object())
-    return fallback;
-  auto it = j.find(key);
-  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object())
-    return out;
-  auto it = j.find(key);
-  if (it != j.end() && it->is_array())
-    for (auto& x : *it)
-      if (x.is_string())
-        out.push_back(x.get<std::string>());
-  return out;
-}
-
 json revocation_record(const msg::revocation_event& e) {
   return {{"user_id", e.user_id},       {"project_id", e.project_id},
           {"audit_id", e.audit_id},     {"issued_before", e.issued_before},

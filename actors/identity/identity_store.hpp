@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/common/json_fields.hpp"
+#include "actors/common/record_change.hpp"
 #include "messages/identity.hpp"
 
 namespace stratus::identity {
@@ -24,11 +26,7 @@ namespace stratus::identity {
 using json = nlohmann::json;
 
 /// One change for the conductor: a record written, or erased (no value).
-struct store_change {
-  std::string kind;
-  std::string id;
-  std::optional<json> value;
-};
+using store_change = record_change;
 
 /// Where a role is assigned: a project, a domain, or the system ("all").
 enum class target_type { project, domain, system };
@@ -73,13 +71,10 @@ private:
   uint64_t generation_ = 1;
 };
 
-/// Reading attributes of records and bodies without trusting their types:
-/// the string attribute `key` of `j` ("" if absent or not a string), and the
-/// boolean one (`fallback` if absent or not a boolean).
-std::string str(const json& j, const char* key);
-bool flag(const json& j, const char* key, bool fallback);
-/// The strings of the array attribute `key` (other items and types ignored).
-std::vector<std::string> strings(const json& j, const char* key);
+/// Safe readers of record attributes (str, flag, strings).
+using json_fields::flag;
+using json_fields::str;
+using json_fields::strings;
 
 /// Revocation events as the store keeps them (kind "revocation").
 json revocation_record(const msg::revocation_event& e);

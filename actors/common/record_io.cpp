@@ -1,0 +1,74 @@
+#include "actors/common/record_io.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "messages/context.hpp"
+#include "messages/storage.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log.hpp"
+
+namespace stratus::record_io {
+namespace {
+
+constexpr auto conductor_timeout = std::chrono::seconds(30);
+constexpr uint32_t load_page = 10000;
+
+void load_after(caf::event_based_actor* self, caf::actor conductor, std::string table,
+                std::string start_after, std::function<void(record_change)> each,
+                std::function<void()> done, std::function<void(const std::string&)> failed) {
+  msg::list_records_request req{table, "", std::move(start_after), load_page};
+  self->request(conductor, conductor_timeout, msg::context{}, req)
+      .then(
+          [=](msg::list_records_reply& page) {
+            for (auto& r : page.records) {
+              const auto slash = r.key.find('/');
+              if (slash == std::string::npos)
+                continue;
+              auto value = nlohmann::json::from_msgpack(r.value.begin(), r.value.end(), true, false);
+              if (value.is_discarded()) {
+                LOG_ERROR(table, "record {} is not valid msgpack; skipped", r.key);
+                continue;
+              }
+              each({r.key.substr(0, slash), r.key.substr(slash + 1), std::move(value)});
+            }
+            if (page.truncated)
+              load_after(self, conductor, table, page.records.back().key, each, done, failed);
+            else
+              done();
+          },
+          [failed](caf::error& err) { failed(runtime::to_error(err).message); });
+}
+
+} // namespace
+
+void load_table(caf::event_based_actor* self, const caf::actor& conductor, std::string table,
+                std::function<void(record_change)> each, std::function<void()> done,
+                std::function<void(const std::string&)> failed) {
+  load_after(self, conductor, std::move(table), "", std::move(each), std::move(done),
+             std::move(failed));
+}
+
+void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
+                   const msg::context& ctx, const std::string& table,
+                   const std::vector<record_change>& changes,
+                   std::function<void(std::optional<msg::error>)> done) {
+  msg::write_records_request req;
+  for (auto& c : changes) {
+    msg::record_write w;
+    w.table = table;
+    w.key = c.kind + "/" + c.id;
+    w.erase = !c.value;
+    if (c.value) {
+      auto packed = nlohmann::json::to_msgpack(*c.value);
+      w.value.assign(packed.begin(), packed.end());
+    }
+    req.writes.push_back(std::move(w));
+  }
+  self->request(conductor, conductor_timeout, ctx, std::move(req))
+      .then([done](msg::write_records_reply&) { done(std::nullopt); },
+            [done](caf::error& e) { done(runtime::to_error(e)); });
+}
+
+} // namespace stratus::record_io

@@ -1,0 +1,36 @@
+#pragma once
+// How a role reads its records from the conductor at start and writes its
+// changes back: every record of a table page by page, and a set of changes
+// as one all-or-nothing write.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/common/record_change.hpp"
+#include "messages/error.hpp"
+
+namespace stratus::msg {
+struct context;
+}
+
+namespace stratus::record_io {
+
+/// Reads every record of `table` from `conductor`, handing each to `each`
+/// (records that are not valid msgpack are logged and skipped), then calls
+/// `done`, or `failed` with the reason.
+void load_table(caf::event_based_actor* self, const caf::actor& conductor, std::string table,
+                std::function<void(record_change)> each, std::function<void()> done,
+                std::function<void(const std::string&)> failed);
+
+/// Writes `changes` into `table` all together or not at all; `done` gets
+/// the failure, if any.
+void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
+                   const msg::context& ctx, const std::string& table,
+                   const std::vector<record_change>& changes,
+                   std::function<void(std::optional<msg::error>)> done);
+
+} // namespace stratus::record_io

@@ -1,0 +1,119 @@
+// A request whose body streams to its role (an image upload): the headers
+// go through the pipeline like any request's (route, token, policy), then
+// the body follows in pieces, each acknowledged by the role before the next
+// is read from the client, so a body of any size costs one piece of memory.
+
+#include <mutex>
+
+#include "actors/gateway/one_shot_request.hpp"
+#include "actors/gateway/request_pipeline.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/errors.hpp"
+
+namespace stratus::gateway {
+
+class streamed_request : public body_sink,
+                         public std::enable_shared_from_this<streamed_request> {
+public:
+  streamed_request(std::shared_ptr<const request_pipeline> pipeline, http_request head)
+      : pipeline_(std::move(pipeline)), head_(std::move(head)) {}
+
+  void on_start(std::function<void()> more, http_responder respond) override {
+    auto c = pipeline_->route_request(head_, std::move(respond));
+    if (!c)
+      return;
+    const auto* type = msg::find_value(c->req.headers, "content-type");
+    if (type && !type->starts_with(c->matched->body_type))
+      return pipeline_->fail(*c, 415, "Expecting to find " + c->matched->body_type +
+                                          " in Content-Type header.");
+    target_ = pipeline_->dir_.resolve(pipeline_->address_of(c->api->routes.role));
+    if (!target_)
+      return pipeline_->fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
+    c_ = c;
+    pipeline_->authenticate(c, [self = shared_from_this(), more](std::shared_ptr<request_pipeline::call>) {
+      self->open(more);
+    });
+  }
+
+  void on_data(std::string_view piece, std::function<void()> more) override {
+    msg::api_stream_piece_request req{stream_id(), std::vector<char>(piece.begin(), piece.end())};
+    ask(std::move(req), [more](msg::api_stream_piece_reply&) { more(); });
+  }
+
+  void on_end(http_responder) override {
+    ask(msg::api_stream_close_request{stream_id(), false},
+        [c = c_](msg::api_call_reply& reply) { c->answer(request_pipeline::to_http(std::move(reply))); });
+  }
+
+  void on_abort() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborted_ = true;
+    if (!stream_id_.empty() && !answered_)
+      close_aborted(stream_id_);
+  }
+
+private:
+  void open(std::function<void()> more) {
+    ask(msg::api_stream_open_request{c_->req}, [self = shared_from_this(), more](
+                                                   msg::api_stream_open_reply& reply) {
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->stream_id_ = reply.stream_id;
+        if (self->aborted_) // the client left while the role opened the stream
+          return self->close_aborted(reply.stream_id);
+      }
+      more();
+    });
+  }
+
+  std::string stream_id() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stream_id_;
+  }
+
+  /// Sends a message of the stream; a failure is the request's answer, and
+  /// the connection then closes (the rest of the body is never read).
+  template <class Request, class OnReply> void ask(Request req, OnReply on_reply) {
+    one_shot_request(pipeline_->system_, target_, pipeline_->settings_.call_timeout, c_->ctx,
+                     std::move(req), std::move(on_reply),
+                     [self = shared_from_this()](caf::error& e) {
+                       {
+                         std::lock_guard<std::mutex> lock(self->mu_);
+                         self->answered_ = true;
+                       }
+                       self->pipeline_->fail(*self->c_, runtime::to_error(e));
+                     });
+  }
+
+  void close_aborted(const std::string& id) {
+    answered_ = true;
+    one_shot_request(pipeline_->system_, target_, pipeline_->settings_.call_timeout, c_->ctx,
+                     msg::api_stream_close_request{id, true}, [](msg::api_call_reply&) {},
+                     [](caf::error&) {});
+  }
+
+  std::shared_ptr<const request_pipeline> pipeline_;
+  http_request head_;
+  std::shared_ptr<request_pipeline::call> c_;
+  caf::actor target_;
+  std::mutex mu_;
+  std::string stream_id_;
+  bool aborted_ = false;
+  bool answered_ = false; // the stream ended (failed or abandoned): nothing more to send
+};
+
+std::shared_ptr<body_sink> request_pipeline::stream_for(const http_request& head) const {
+  for (auto& api : apis_) {
+    const auto& prefix = api.routes.prefix;
+    if (!head.path.starts_with(prefix) || head.path.size() == prefix.size() ||
+        head.path[prefix.size()] != '/')
+      continue;
+    auto m = match_route(api.routes, head.method, head.path.substr(prefix.size()));
+    if (m.matched && m.matched->streams_body)
+      return std::make_shared<streamed_request>(shared_from_this(), head);
+    return nullptr;
+  }
+  return nullptr;
+}
+
+} // namespace stratus::gateway

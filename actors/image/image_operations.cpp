@@ -1,0 +1,258 @@
+// Images: create, show, update (JSON patch), delete, tags, deactivate and
+// reactivate, and the decision to serve an image's data.
+// https://docs.openstack.org/api-ref/image/v2/#images
+
+#include <algorithm>
+
+#include "actors/image/image_api.hpp"
+#include "actors/image/image_attributes.hpp"
+#include "runtime/random_id.hpp"
+
+namespace stratus::image {
+namespace {
+
+api_result error_of(const msg::error& e) {
+  return api_error(e.code, e.message);
+}
+
+api_result not_found(const std::string& id) {
+  return api_error(msg::errc::not_found, "No image found with ID " + id);
+}
+
+/// The rules that go beyond one attribute's type: who may publish an image
+/// and whose it may be.
+std::optional<msg::error> check_rights(const api_call& call, const std::string& name,
+                                       const json& value) {
+  if (call.caller_is_admin())
+    return std::nullopt;
+  if (name == "visibility" && value == "public")
+    return msg::error{msg::errc::forbidden,
+                      "You are not authorized to complete publicize_image action."};
+  if (name == "owner" && value != call.ctx.caller.project_id)
+    return msg::error{msg::errc::forbidden,
+                      "You are not permitted to create or modify images owned by " +
+                          value.dump() + "."};
+  return std::nullopt;
+}
+
+/// Sets one attribute after every check.
+std::optional<msg::error> set_attribute(const image_settings& settings, const api_call& call,
+                                        json& image, const std::string& name, const json& value,
+                                        bool creating) {
+  if (auto err = check_attribute(settings, name, value, creating))
+    return err;
+  if (auto err = check_rights(call, name, value))
+    return err;
+  if (name == "tags") {
+    json unique = json::array();
+    for (auto& t : value)
+      if (std::find(unique.begin(), unique.end(), t) == unique.end())
+        unique.push_back(t);
+    image[name] = std::move(unique);
+  } else {
+    image[name] = value;
+  }
+  return std::nullopt;
+}
+
+std::optional<msg::error> check_property_quota(const image_settings& settings, const json& image) {
+  if (custom_property_count(image) > settings.property_quota)
+    return msg::error{msg::errc::over_quota, "Maximum number of properties exceeded: at most " +
+                                                 std::to_string(settings.property_quota) + "."};
+  return std::nullopt;
+}
+
+/// The attribute a JSON patch path names: "/name" → "name" (RFC 6901
+/// escapes decoded); "" for paths Glance does not accept.
+std::string patch_target(const json& op) {
+  auto it = op.find("path");
+  if (it == op.end() || !it->is_string())
+    return {};
+  const auto& path = it->get_ref<const std::string&>();
+  if (path.size() < 2 || path[0] != '/' || path.find('/', 1) != std::string::npos)
+    return {};
+  std::string out;
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    if (path[i] == '~' && i + 1 < path.size() && (path[i + 1] == '0' || path[i + 1] == '1')) {
+      out += path[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else {
+      out += path[i];
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+void image_api::add_image_operations() {
+  operations_["image:add_image"] = [this](api_call& call) -> api_result {
+    if (!call.body.is_object())
+      return api_error(msg::errc::invalid, "The request body must be a JSON object of image "
+                                           "attributes.");
+    std::string id = runtime::new_uuid();
+    if (auto given = call.body.find("id"); given != call.body.end()) {
+      if (auto err = check_attribute(settings_, "id", *given, true))
+        return error_of(*err);
+      id = given->get<std::string>();
+      if (registry_.image(id))
+        return api_error(msg::errc::conflict, "Image with identifier " + id + " already exists!");
+    }
+    json image = new_image_record(id, call.ctx.caller.project_id, call.now);
+    for (auto& [name, value] : call.body.items())
+      if (name != "id")
+        if (auto err = set_attribute(settings_, call, image, name, value, true))
+          return error_of(*err);
+    if (auto err = check_property_quota(settings_, image))
+      return error_of(*err);
+    api_result r = api_json(201, render_image(image));
+    r.reply.headers.push_back({"Location", call.base + "/v2/images/" + id});
+    r.changes.push_back({"image", id, std::move(image)});
+    return r;
+  };
+
+  operations_["image:get_image"] = [this](api_call& call) -> api_result {
+    const json* image = find_visible(call);
+    return image ? api_json(200, render_image(*image)) : not_found(call.path("image_id"));
+  };
+
+  operations_["image:get_images"] = [this](api_call& call) { return list_images(call); };
+
+  operations_["image:modify_image"] = [this](api_call& call) -> api_result {
+    const json* found = nullptr;
+    if (auto err = check_owner(call, found))
+      return error_of(*err);
+    if (!call.body.is_array())
+      return api_error(msg::errc::invalid, "The request body must be a JSON patch: an array of "
+                                           "operations.");
+    json image = *found;
+    for (auto& op : call.body) {
+      const auto kind = str(op, "op");
+      const auto name = patch_target(op);
+      if (name.empty())
+        return api_error(msg::errc::invalid, "Invalid JSON pointer for this resource: " +
+                                                 (op.contains("path") ? op["path"].dump() : "none"));
+      const bool exists = image.contains(name) && !name.starts_with("_");
+      if (kind == "add" || kind == "replace") {
+        if (!op.contains("value"))
+          return api_error(msg::errc::invalid, "Operation " + kind + " needs a value.");
+        if (kind == "replace" && !exists)
+          return api_error(msg::errc::conflict, "Property " + name + " does not exist.");
+        if (auto err = set_attribute(settings_, call, image, name, op["value"], false))
+          return error_of(*err);
+      } else if (kind == "remove") {
+        if (is_core_attribute(name))
+          return api_error(msg::errc::forbidden, "Properties " + name + " cannot be removed.");
+        if (!exists)
+          return api_error(msg::errc::conflict, "Property " + name + " does not exist.");
+        image.erase(name);
+      } else {
+        return api_error(msg::errc::invalid, "Unsupported JSON patch operation '" + kind +
+                                                 "': use add, replace or remove.");
+      }
+    }
+    if (auto err = check_property_quota(settings_, image))
+      return error_of(*err);
+    image["updated_at"] = iso_time(call.now);
+    api_result r = api_json(200, render_image(image));
+    r.changes.push_back({"image", call.path("image_id"), std::move(image)});
+    return r;
+  };
+
+  operations_["image:delete_image"] = [this](api_call& call) -> api_result {
+    const json* image = nullptr;
+    if (auto err = check_owner(call, image))
+      return error_of(*err);
+    const auto id = call.path("image_id");
+    if (flag(*image, "protected", false))
+      return api_error(msg::errc::forbidden, "Image " + id + " is protected and cannot be "
+                                                             "deleted.");
+    api_result r = api_no_content();
+    r.changes.push_back({"image", id, std::nullopt});
+    for (auto& [member, record] : registry_.members_of(id))
+      r.changes.push_back({"member", image_registry::member_record_id(id, member), std::nullopt});
+    r.remove_data.push_back(id);
+    return r;
+  };
+
+  operations_["image:add_tag"] = [this](api_call& call) -> api_result {
+    const json* found = nullptr;
+    if (auto err = check_owner(call, found))
+      return error_of(*err);
+    const json tag = call.path("tag");
+    auto tags = found->value("tags", json::array());
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end())
+      return api_no_content();
+    tags.push_back(tag);
+    json image = *found;
+    if (auto err = set_attribute(settings_, call, image, "tags", tags, false))
+      return error_of(*err);
+    image["updated_at"] = iso_time(call.now);
+    api_result r = api_no_content();
+    r.changes.push_back({"image", call.path("image_id"), std::move(image)});
+    return r;
+  };
+
+  operations_["image:delete_tag"] = [this](api_call& call) -> api_result {
+    const json* found = nullptr;
+    if (auto err = check_owner(call, found))
+      return error_of(*err);
+    auto tags = found->value("tags", json::array());
+    auto it = std::find(tags.begin(), tags.end(), json(call.path("tag")));
+    if (it == tags.end())
+      return api_error(msg::errc::not_found, "Tag " + call.path("tag") + " not found.");
+    tags.erase(it);
+    json image = *found;
+    image["tags"] = std::move(tags);
+    image["updated_at"] = iso_time(call.now);
+    api_result r = api_no_content();
+    r.changes.push_back({"image", call.path("image_id"), std::move(image)});
+    return r;
+  };
+
+  // Deactivation hides the data from everyone but admins; both actions are
+  // idempotent, and only images with data take part.
+  auto set_active = [this](bool active) {
+    return [this, active](api_call& call) -> api_result {
+      const json* found = nullptr;
+      if (auto err = check_owner(call, found))
+        return error_of(*err);
+      const auto status = str(*found, "status");
+      const char* wanted = active ? "active" : "deactivated";
+      if (status == wanted)
+        return api_no_content();
+      if (status != (active ? "deactivated" : "active"))
+        return api_error(msg::errc::forbidden, std::string{"Not allowed to "} +
+                                                   (active ? "reactivate" : "deactivate") +
+                                                   " image in status '" + status + "'");
+      json image = *found;
+      image["status"] = wanted;
+      image["updated_at"] = iso_time(call.now);
+      api_result r = api_no_content();
+      r.changes.push_back({"image", call.path("image_id"), std::move(image)});
+      return r;
+    };
+  };
+  operations_["image:deactivate"] = set_active(false);
+  operations_["image:reactivate"] = set_active(true);
+
+  operations_["image:download_image"] = [this](api_call& call) -> api_result {
+    const json* image = find_visible(call);
+    if (!image)
+      return not_found(call.path("image_id"));
+    const auto status = str(*image, "status");
+    if (status == "deactivated" && !call.caller_is_admin())
+      return api_error(msg::errc::forbidden, "The requested image has been deactivated. Image "
+                                             "data download is forbidden.");
+    if (status != "active" && status != "deactivated")
+      return api_no_content(); // no data yet
+    api_result r;
+    r.reply.status = 200;
+    r.reply.headers.push_back({"Content-Type", "application/octet-stream"});
+    r.reply.headers.push_back({"Content-MD5", str(*image, "checksum")});
+    r.serve_data = call.path("image_id");
+    return r;
+  };
+}
+
+} // namespace stratus::image
