@@ -173,7 +173,7 @@ private:
         return;
       }
       for (auto& id : r.remove_data)
-        send(reader_, remove_atom::value, id);
+        caf::anon_send(reader_, remove_atom::value, id); // nobody waits for the answer
       if (r.serve_data.empty()) {
         rp.deliver(std::move(r.reply));
         return;
@@ -314,7 +314,7 @@ private:
       return;
     auto grant = it->second.grant;
     streams_.erase(it);
-    send(writer_, abort_atom::value, id);
+    caf::anon_send(writer_, abort_atom::value, id);
     revert(grant, killed);
   }
 
