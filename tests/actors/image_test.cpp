@@ -202,3 +202,17 @@ TEST_F(ImageRole, OnlyTheOwnerUploads) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error.code, msg::errc::not_found); // a private matter of p1: not even visible
 }
+
+TEST_F(ImageRole, ComesBackAfterACrashWithItsRecords) {
+  start_image_node();
+  const auto id = create_image();
+  auto role = server->dir().resolve(image_role);
+  ASSERT_TRUE(role);
+  caf::anon_send_exit(role, caf::exit_reason::user_shutdown);
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        auto r = ask(operation("image:get_image", "", {{"image_id", id}}));
+        return r && r->status == 200;
+      },
+      5s));
+}

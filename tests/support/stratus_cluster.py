@@ -40,24 +40,19 @@ class Cluster:
         for role, settings in self.role_settings.items():
             lines.append(f"[roles.{role}]")
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
-        lines += ['[[node]]', 'name = "ctl-1"', 'roles = ["conductor", "identity", "gateway"]',
+        lines += ['[[node]]', 'name = "ctl-1"', 'roles = ["conductor", "identity", "image-api", "gateway"]',
                   '[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
-        cluster_file = os.path.join(self.dir, "cluster.toml")
-        with open(cluster_file, "w") as f:
+        self.cluster_file = os.path.join(self.dir, "cluster.toml")
+        with open(self.cluster_file, "w") as f:
             f.write("\n".join(lines) + "\n")
-        out = subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), "up", "--cluster", cluster_file,
-                              "--state-dir", self.state], capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            raise RuntimeError("stratus-launch up failed:\n" + out.stdout + out.stderr)
-        self.env = self.openrc()
-        self.auth_url = self.env["OS_AUTH_URL"]
-        self.base = self.auth_url.rsplit("/identity/v3", 1)[0]
+        self.relaunch()
         return self
 
     def __exit__(self, *exc):
         subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), "down", "--state-dir", self.state],
                        capture_output=True, timeout=60)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("STRATUS_KEEP_STATE"):
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def openrc(self):
         env = {}
@@ -99,6 +94,30 @@ class Cluster:
 
     def admin_token(self):
         return self.token(self.env["OS_USERNAME"], self.env["OS_PASSWORD"], "admin")[0]
+
+    def relaunch(self):
+        """`stratus-launch up`: starts the nodes that are not running."""
+        out = subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), "up", "--cluster",
+                              self.cluster_file, "--state-dir", self.state],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError("stratus-launch up failed:\n" + out.stdout + out.stderr)
+        self.env = self.openrc()
+        self.auth_url = self.env["OS_AUTH_URL"]
+        self.base = self.auth_url.rsplit("/identity/v3", 1)[0]
+
+    def restart(self):
+        """Stops every node, then starts them again on the same state."""
+        subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), "down", "--state-dir", self.state],
+                       capture_output=True, timeout=60)
+        self.relaunch()
+
+    def node_pid(self, node):
+        with open(os.path.join(self.state, "run", node + ".pid")) as f:
+            return int(f.read().strip())
+
+    def node_dir(self, node):
+        return os.path.join(self.state, "nodes", node)
 
 
 def wait_until(predicate, timeout=10.0, interval=0.05):
