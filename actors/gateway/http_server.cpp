@@ -252,6 +252,9 @@ private:
     streamed_.emplace(std::move(*head_));
     streamed_->body_limit(no_limit);
     piece_.resize(server_->options.stream_piece_bytes);
+    // Reads fill what the buffer has room for: room for many KiB at once
+    // rather than the few the headers needed.
+    buffer_.reserve(stream_read_bytes);
     auto more = [k = keep(), expects_continue, first = std::make_shared<bool>(true)]() {
       on_strand(k, [expects_continue, first](session& s) {
         if (*first && expects_continue) {
@@ -267,6 +270,8 @@ private:
     keep_alive_ = false;
     sink_->on_start(more, responder());
   }
+
+  static constexpr std::size_t stream_read_bytes = 256u << 10;
 
   void pull() {
     if (!sink_)

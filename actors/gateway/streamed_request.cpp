@@ -35,14 +35,29 @@ public:
     });
   }
 
+  // The socket gives what it has (often a few KiB); the role gets pieces of
+  // about a MiB, so a message's cost is spread over many bytes. One piece
+  // travels while the next is read (reading never waits for the disk unless
+  // the next piece is full too): two pieces of memory per upload.
   void on_data(std::string_view piece, std::function<void()> more) override {
-    msg::api_stream_piece_request req{stream_id(), std::vector<char>(piece.begin(), piece.end())};
-    ask(std::move(req), [more](msg::api_stream_piece_reply&) { more(); });
+    std::unique_lock<std::mutex> lock(mu_);
+    pending_.insert(pending_.end(), piece.begin(), piece.end());
+    if (pending_.size() >= piece_bytes) {
+      if (in_flight_) {
+        stalled_ = std::move(more); // resumed when the role has the piece before
+        return;
+      }
+      send_pending();
+    }
+    lock.unlock();
+    more();
   }
 
   void on_end(http_responder) override {
-    ask(msg::api_stream_close_request{stream_id(), false},
-        [c = c_](msg::api_call_reply& reply) { c->answer(request_pipeline::to_http(std::move(reply))); });
+    std::unique_lock<std::mutex> lock(mu_);
+    ending_ = true;
+    if (!in_flight_)
+      finish(lock);
   }
 
   void on_abort() override {
@@ -63,6 +78,38 @@ private:
           return self->close_aborted(reply.stream_id);
       }
       more();
+    });
+  }
+
+  /// Sends the bytes gathered so far (mu_ held); the role's ack sends what
+  /// waits next.
+  void send_pending() {
+    msg::api_stream_piece_request req{stream_id_, std::move(pending_)};
+    pending_.clear();
+    pending_.reserve(piece_bytes);
+    in_flight_ = true;
+    ask(std::move(req), [self = shared_from_this()](msg::api_stream_piece_reply&) {
+      std::unique_lock<std::mutex> lock(self->mu_);
+      self->in_flight_ = false;
+      if (auto more = std::move(self->stalled_)) {
+        self->stalled_ = nullptr;
+        self->send_pending();
+        lock.unlock();
+        more();
+      } else if (self->ending_) {
+        self->finish(lock);
+      }
+    });
+  }
+
+  /// The body is all read: the last piece, then the close (mu_ held by `lock`).
+  void finish(std::unique_lock<std::mutex>& lock) {
+    if (!pending_.empty())
+      return send_pending();
+    const auto id = stream_id_;
+    lock.unlock();
+    ask(msg::api_stream_close_request{id, false}, [c = c_](msg::api_call_reply& reply) {
+      c->answer(request_pipeline::to_http(std::move(reply)));
     });
   }
 
@@ -92,6 +139,8 @@ private:
                      [](caf::error&) {});
   }
 
+  static constexpr std::size_t piece_bytes = 1u << 20;
+
   std::shared_ptr<const request_pipeline> pipeline_;
   http_request head_;
   std::shared_ptr<request_pipeline::call> c_;
@@ -100,6 +149,10 @@ private:
   std::string stream_id_;
   bool aborted_ = false;
   bool answered_ = false; // the stream ended (failed or abandoned): nothing more to send
+  std::vector<char> pending_;     // body bytes not yet sent
+  bool in_flight_ = false;        // a piece awaits the role's ack
+  std::function<void()> stalled_; // reading resumes with this after the ack
+  bool ending_ = false;           // the whole body has been read
 };
 
 std::shared_ptr<body_sink> request_pipeline::stream_for(const http_request& head) const {

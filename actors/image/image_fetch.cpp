@@ -3,8 +3,8 @@
 #include <fstream>
 
 #include <caf/all.hpp>
-#include <openssl/evp.h>
 
+#include "drivers/image_store/digest.hpp"
 #include "messages/context.hpp"
 #include "messages/image.hpp"
 #include "runtime/errors.hpp"
@@ -16,30 +16,7 @@ namespace {
 constexpr auto chunk_timeout = std::chrono::seconds(60);
 constexpr uint32_t chunk_bytes = 4u << 20;
 
-/// A running digest (md5, sha512) of what was fetched so far.
-class digest {
-public:
-  explicit digest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, md, nullptr); }
-  ~digest() { EVP_MD_CTX_free(ctx_); }
-  digest(const digest&) = delete;
-  digest& operator=(const digest&) = delete;
-  void add(const std::vector<char>& data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  std::string hex() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, out, &n);
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (unsigned int i = 0; i < n; ++i) {
-      s += digits[out[i] >> 4];
-      s += digits[out[i] & 15];
-    }
-    return s;
-  }
-
-private:
-  EVP_MD_CTX* ctx_;
-};
+using image_store::digest;
 
 struct fetch_state {
   caf::actor image_api;
@@ -75,8 +52,9 @@ void next_chunk(caf::event_based_actor* self, std::shared_ptr<fetch_state> s) {
               s->out.write(chunk.data.data(), static_cast<std::streamsize>(chunk.data.size()));
               if (!s->out)
                 return s->finish(msg::error{msg::errc::internal, "cannot write the image"});
-              s->md5.add(chunk.data);
-              s->sha512.add(chunk.data);
+              const std::string_view piece(chunk.data.data(), chunk.data.size());
+              s->md5.update(piece);
+              s->sha512.update(piece);
               s->offset += chunk.data.size();
               if (s->offset < chunk.size)
                 return next_chunk(self, s);
@@ -84,7 +62,7 @@ void next_chunk(caf::event_based_actor* self, std::shared_ptr<fetch_state> s) {
             if (s->offset != chunk.size)
               return s->finish(msg::error{msg::errc::internal, "image " + s->image_id +
                                                                    " ended early"});
-            if (s->md5.hex() != chunk.checksum || s->sha512.hex() != chunk.os_hash_value)
+            if (s->md5.hex_final() != chunk.checksum || s->sha512.hex_final() != chunk.os_hash_value)
               return s->finish(msg::error{msg::errc::internal, "image " + s->image_id +
                                                                    " does not match its checksum"});
             s->finish(std::nullopt);

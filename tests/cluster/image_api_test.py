@@ -440,5 +440,43 @@ class ImageApi(unittest.TestCase):
         self.assertEqual(self.data.download(image["id"], token)[3], 5)
 
 
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+class LargeImage(unittest.TestCase):
+    """2 GiB through the gateway, up and down, in the memory of a few pieces."""
+    SIZE = 2 << 30
+
+    def test_two_gib_up_and_down_with_flat_memory(self):
+        with Cluster({"identity": {"password_cost": "4"}}) as c:
+            token = c.admin_token()
+            client = ImageClient(c)
+            r = c.request("POST", f"{V2}/images", token, {"name": "big", "disk_format": "raw",
+                                                          "container_format": "bare"})
+            image = r.json()
+            md5 = hashlib.md5()
+
+            def data():
+                for piece in blocks(self.SIZE, 4 * MB):
+                    md5.update(piece)
+                    yield piece
+
+            status, body = client.upload(image["id"], token, data(), self.SIZE)
+            self.assertEqual(status, 204, body)
+            shown = c.request("GET", f"{V2}/images/{image['id']}", token).json()
+            self.assertEqual((shown["status"], shown["size"]), ("active", self.SIZE))
+            self.assertEqual(shown["checksum"], md5.hexdigest())
+            status, _, got_md5, size = client.download(image["id"], token)
+            self.assertEqual((status, size, got_md5), (200, self.SIZE, md5.hexdigest()))
+            peak = peak_rss_mb(c.node_pid("ctl-1"))
+            print(f"node peak RSS after 2 GiB up and down: {peak:.0f} MB", file=sys.stderr)
+            self.assertLess(peak, 200)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

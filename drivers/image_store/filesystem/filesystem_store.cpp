@@ -1,13 +1,15 @@
 #include "drivers/image_store/filesystem/filesystem_store.hpp"
 
+#include "drivers/image_store/digest.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
 #include <cerrno>
 #include <random>
 
-#include <openssl/evp.h>
 
 namespace stratus::image_store {
 namespace fs = std::filesystem;
@@ -42,41 +44,6 @@ public:
                           what + ": " + std::generic_category().message(errno));
 }
 
-std::string hex(const unsigned char* data, unsigned size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
-
-/// An incremental digest (OpenSSL EVP).
-class digest {
-public:
-  explicit digest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(ctx_, md, nullptr);
-  }
-  ~digest() {
-    EVP_MD_CTX_free(ctx_);
-  }
-  digest(const digest&) = delete;
-  digest& operator=(const digest&) = delete;
-  void update(std::string_view piece) {
-    EVP_DigestUpdate(ctx_, piece.data(), piece.size());
-  }
-  std::string hex_final() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned size = 0;
-    EVP_DigestFinal_ex(ctx_, out, &size);
-    return hex(out, size);
-  }
-
-private:
-  EVP_MD_CTX* ctx_;
-};
-
 void fsync_dir(const fs::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
@@ -109,8 +76,10 @@ public:
   void write(std::string_view piece) override {
     if (written_ + piece.size() > max_)
       fail(store_errc::too_large, "more than " + std::to_string(max_) + " bytes");
+    // The two digests cost more than the write: sha512 runs beside the rest.
+    auto sha512 = std::async(std::launch::async, [this, piece] { sha512_.update(piece); });
     md5_.update(piece);
-    sha512_.update(piece);
+    struct joined { std::future<void>& f; ~joined() { f.wait(); } } join{sha512};
     while (!piece.empty()) {
       const auto n = ::write(fd_, piece.data(), piece.size());
       if (n < 0 && errno == EINTR)
