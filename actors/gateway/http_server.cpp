@@ -1,5 +1,10 @@
 #include "actors/gateway/http_server.hpp"
 
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
@@ -10,6 +15,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -187,36 +193,99 @@ private:
     send(res);
   }
 
+  /// A file body goes out with sendfile(2): straight from the page cache to
+  /// the socket, no copy through this process, whatever its size.
   void write_file(http_response r, bool head_request) {
-    auto res = std::make_shared<http::response<http::file_body>>();
-    beast::error_code ec;
-    res->body().open(r.file.c_str(), beast::file_mode::scan, ec);
-    if (ec)
+    auto file = std::make_shared<open_file>(::open(r.file.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st{};
+    if (file->fd < 0 || ::fstat(file->fd, &st) != 0)
       return refuse(500, "The data could not be read.");
+    const auto size = static_cast<uint64_t>(st.st_size);
+    const uint64_t offset = std::min(r.file_offset, size);
+    const uint64_t length = std::min(r.file_length.value_or(size), size - offset);
+    auto res = std::make_shared<http::response<http::empty_body>>();
     res->result(r.status);
     res->version(11);
     res->set(http::field::content_type, r.content_type);
     for (auto& h : r.headers)
       res->set(h.name, h.value);
     res->keep_alive(keep_alive_);
-    res->content_length(res->body().size());
-    if (head_request) {
-      // The length of what a GET would send, and no body.
-      auto empty = std::make_shared<http::response<http::empty_body>>(res->base());
-      return send(empty);
-    }
-    send(res);
+    res->content_length(length);
+    if (head_request)
+      return send(res); // the length a GET would send, and no body
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(idle_timeout);
+    http::async_write_header(
+        stream_, *sr,
+        [self = shared_from_this(), res, sr, file, offset, length](beast::error_code ec,
+                                                                   std::size_t) {
+          if (ec)
+            return self->close();
+          self->stream_.expires_never();
+          self->send_file(file, static_cast<off_t>(offset), length);
+        });
   }
 
-  /// Small answers go out without a timer of their own (a timer per write
-  /// cost a fifth of the throughput); file bodies, which may take long to a
-  /// slow client, get one.
+  struct open_file {
+    explicit open_file(int f) : fd(f) {}
+    ~open_file() {
+      if (fd >= 0)
+        ::close(fd);
+    }
+    int fd;
+  };
+
+  /// Sends `remaining` bytes of `file` from `offset`; waits for the socket
+  /// when it is full (a client that stops reading for idle_timeout is dropped).
+  void send_file(std::shared_ptr<open_file> file, off_t offset, uint64_t remaining) {
+    auto& socket = stream_.socket();
+    beast::error_code ec;
+    socket.native_non_blocking(true, ec);
+    // At most this much per turn, so one download does not starve the
+    // other connections of this thread.
+    uint64_t turn = 16u << 20;
+    while (remaining > 0 && turn > 0) {
+      const auto chunk = static_cast<std::size_t>(std::min<uint64_t>({remaining, turn, 1u << 20}));
+      const ssize_t n = ::sendfile(socket.native_handle(), file->fd, &offset, chunk);
+      if (n > 0) {
+        remaining -= static_cast<uint64_t>(n);
+        turn -= std::min<uint64_t>(turn, static_cast<uint64_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        file_timer_.expires_after(idle_timeout);
+        file_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+          if (!e)
+            self->stream_.socket().cancel(); // the client stopped reading
+        });
+        socket.async_wait(tcp::socket::wait_write,
+                          [self = shared_from_this(), file, offset, remaining](beast::error_code e) {
+                            self->file_timer_.cancel();
+                            if (e)
+                              return self->close();
+                            self->send_file(file, offset, remaining);
+                          });
+        return;
+      }
+      return close(); // the file shrank or the client went away
+    }
+    if (remaining > 0)
+      return net::post(socket.get_executor(), [self = shared_from_this(), file, offset, remaining] {
+        self->send_file(file, offset, remaining);
+      });
+    if (!keep_alive_)
+      return close();
+    read_head();
+  }
+
+  /// Answers go out without a timer of their own (a timer per write cost a
+  /// fifth of the throughput); file bodies, which may take long to a slow
+  /// client, have theirs in send_file.
   template <class Message>
   void send(std::shared_ptr<Message> res) {
-    if constexpr (std::is_same_v<Message, http::response<http::file_body>>)
-      stream_.expires_after(idle_timeout);
-    else
-      stream_.expires_never();
+    stream_.expires_never();
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec || !self->keep_alive_)
@@ -315,6 +384,7 @@ private:
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer file_timer_{stream_.get_executor()};
   beast::flat_buffer buffer_;
   http_server::state* server_;
   std::optional<http::request_parser<http::empty_body>> head_;

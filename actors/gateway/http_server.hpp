@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,9 @@ struct http_response {
   msg::named_values headers;
   std::string body;
   std::string content_type = "application/json";
-  std::string file;          // when set: the body is this file's bytes
+  std::string file;          // when set: the body is this file's bytes…
+  uint64_t file_offset = 0;  // …from this offset…
+  std::optional<uint64_t> file_length; // …this many of them (all by default)
 };
 
 /// Sends the response; call it exactly once, from any thread.

@@ -223,6 +223,10 @@ http_response request_pipeline::to_http(msg::api_call_reply reply) {
   for (auto& h : reply.headers)
     if (h.name == "x-stratus-local-file")
       r.file = std::move(h.value);
+    else if (h.name == "x-stratus-file-offset")
+      r.file_offset = std::stoull(h.value);
+    else if (h.name == "x-stratus-file-length")
+      r.file_length = std::stoull(h.value);
     else
       r.headers.push_back(std::move(h));
   if (r.body.empty() && r.file.empty())

@@ -83,6 +83,37 @@ std::string patch_target(const json& op) {
   return out;
 }
 
+/// A single "bytes=first-last" range (RFC 7233) of data of `size` bytes as
+/// (first, last), both inclusive; first > last when it lies beyond the data.
+/// Nothing for what is not a single byte range (then the whole data goes).
+std::optional<std::pair<uint64_t, uint64_t>> byte_range(const std::string& header, uint64_t size) {
+  if (!header.starts_with("bytes=") || header.find(',') != std::string::npos)
+    return std::nullopt;
+  const auto spec = header.substr(6);
+  const auto dash = spec.find('-');
+  if (dash == std::string::npos)
+    return std::nullopt;
+  auto number = [](const std::string& s) -> std::optional<uint64_t> {
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoull(s);
+  };
+  const auto first = number(spec.substr(0, dash));
+  const auto last = number(spec.substr(dash + 1));
+  if (!first && !last)
+    return std::nullopt;
+  if (size == 0)
+    return std::pair<uint64_t, uint64_t>{1, 0};
+  if (!first) // the last n bytes
+    return *last == 0 ? std::pair<uint64_t, uint64_t>{1, 0}
+                      : std::pair<uint64_t, uint64_t>{size - std::min(*last, size), size - 1};
+  if (last && *last < *first)
+    return std::nullopt;
+  if (*first >= size)
+    return std::pair<uint64_t, uint64_t>{1, 0};
+  return std::pair<uint64_t, uint64_t>{*first, std::min(last.value_or(size - 1), size - 1)};
+}
+
 } // namespace
 
 void image_api::add_image_operations() {
@@ -249,8 +280,31 @@ void image_api::add_image_operations() {
     api_result r;
     r.reply.status = 200;
     r.reply.headers.push_back({"Content-Type", "application/octet-stream"});
-    r.reply.headers.push_back({"Content-MD5", str(*image, "checksum")});
     r.serve_data = call.path("image_id");
+    const uint64_t size = count(*image, "size");
+    const auto* range = call.header("range");
+    auto wanted = range ? byte_range(*range, size) : std::nullopt;
+    if (!wanted) {
+      r.reply.headers.push_back({"Content-MD5", str(*image, "checksum")});
+      return r;
+    }
+    if (wanted->first > wanted->second) { // nothing of it inside the data
+      r.serve_data.clear();
+      r.reply.status = 416;
+      r.reply.headers = {{"Content-Range", "bytes */" + std::to_string(size)}};
+      r.reply.body = json{{"code", 416},
+                          {"title", "Requested Range Not Satisfiable"},
+                          {"message", "Requested range " + *range + " not satisfiable."}}
+                         .dump();
+      return r;
+    }
+    r.reply.status = 206;
+    r.reply.headers.push_back({"Content-Range", "bytes " + std::to_string(wanted->first) + "-" +
+                                                    std::to_string(wanted->second) + "/" +
+                                                    std::to_string(size)});
+    r.reply.headers.push_back({"x-stratus-file-offset", std::to_string(wanted->first)});
+    r.reply.headers.push_back(
+        {"x-stratus-file-length", std::to_string(wanted->second - wanted->first + 1)});
     return r;
   };
 }
