@@ -3,18 +3,15 @@ against a cluster the launcher started, through the openrc it wrote."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from openstack_cli import CliTestCase, main  # noqa: E402
 from stratus_cluster import Cluster  # noqa: E402
 
-SKIP = 77  # ctest's SKIP_RETURN_CODE
 
-
-class IdentityCli(unittest.TestCase):
+class IdentityCli(CliTestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster({"identity": {"password_cost": "4"}}).__enter__()
@@ -22,18 +19,6 @@ class IdentityCli(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.cluster.__exit__(None, None, None)
-
-    def osc(self, *args, user=None, password=None, project=None, check=True):
-        env = dict(os.environ, **self.cluster.env)
-        if user:
-            env.update(OS_USERNAME=user, OS_PASSWORD=password, OS_PROJECT_NAME=project)
-        out = subprocess.run(["openstack", *args], capture_output=True, text=True, env=env, timeout=120)
-        if check and out.returncode != 0:
-            self.fail(f"openstack {' '.join(args)} failed ({out.returncode}):\n{out.stderr}")
-        return out
-
-    def osc_json(self, *args, **kw):
-        return json.loads(self.osc(*args, "-f", "json", **kw).stdout)
 
     def test_1_admin_token_and_catalog(self):
         token = self.osc_json("token", "issue")
@@ -127,7 +112,4 @@ class IdentityCli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if shutil.which("openstack") is None:
-        print("SKIP: the openstack CLI is not installed (apt-get install python3-openstackclient)")
-        sys.exit(SKIP)
-    unittest.main(verbosity=2)
+    main()
