@@ -81,6 +81,17 @@ class ImageClient:
         return r.status, r.headers, md5.hexdigest(), size
 
 
+    def get_range(self, image_id, token, byte_range):
+        """GET …/file with a Range header; (status, headers, bytes)."""
+        conn = self.connection()
+        conn.request("GET", f"{V2}/images/{image_id}/file",
+                     headers={"X-Auth-Token": token, "Range": byte_range})
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r.status, r.headers, body
+
+
 class ImageApi(unittest.TestCase):
     QUOTA = 24 * MB
     CAP = 16 * MB
@@ -172,6 +183,15 @@ class ImageApi(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["Content-MD5"], shown["checksum"])
         self.assertEqual((md5, size), (shown["checksum"], len(payload)))
+        # Ranges, as Glance serves them.
+        status, headers, body = self.data.get_range(image["id"], self.admin, "bytes=100-199")
+        self.assertEqual((status, body), (206, payload[100:200]))
+        self.assertEqual(headers["Content-Range"], f"bytes 100-199/{len(payload)}")
+        status, _, body = self.data.get_range(image["id"], self.admin, "bytes=-10")
+        self.assertEqual((status, body), (206, payload[-10:]))
+        status, headers, _ = self.data.get_range(image["id"], self.admin,
+                                                 f"bytes={len(payload)}-")
+        self.assertEqual((status, headers["Content-Range"]), (416, f"bytes */{len(payload)}"))
         self.assertTrue(os.path.exists(os.path.join(self.store, image["id"])))
         self.assertEqual(self.call("DELETE", f"/images/{image['id']}").status, 204)
         self.assertGlanceError(self.show(image["id"]), 404)
