@@ -12,27 +12,9 @@ shift || true
 counts=("${@:-16 50}")
 read -r -a counts <<< "${counts[*]}"
 threads=${WRK_THREADS:-1}
-bin=build/bin
-state=$(mktemp -d)
-trap '"$bin/stratus-launch" down --state-dir "$state/run" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
-
-cat > "$state/cluster.toml" <<TOML
-[cluster]
-[[node]]
-name = "ctl-1"
-roles = ["conductor", "identity", "gateway"]
-TOML
-"$bin/stratus-launch" up --cluster "$state/cluster.toml" --state-dir "$state/run" >/dev/null
-# shellcheck disable=SC1091
-source "$state/run/openrc"
-base=${OS_AUTH_URL}
-token=$(curl -s -i -H "Content-Type: application/json" -d @- "$base/auth/tokens" <<JSON | tr -d '\r' | awk '/^[Xx]-[Ss]ubject-[Tt]oken:/ {print $2}'
-{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "$OS_USERNAME",
- "domain": {"name": "Default"}, "password": "$OS_PASSWORD"}}},
- "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
-JSON
-)
-[ -n "$token" ] || { echo "could not get a token" >&2; exit 1; }
+# shellcheck source=bench/cluster_lib.sh
+source bench/cluster_lib.sh
+start_cluster conductor identity gateway
 
 cat > "$state/issue.lua" <<LUA
 wrk.method = "POST"
@@ -48,6 +30,6 @@ run() {
       grep -E "Requests/sec|Non-2xx|50%|99%|Socket errors"
   done
 }
-run "gateway ceiling: GET /identity/v3 (version document)" "$base"
-run "token validation: GET /identity/v3/auth/tokens" -H "X-Auth-Token: $token" -H "X-Subject-Token: $token" "$base/auth/tokens"
-run "token issue, token method: POST /identity/v3/auth/tokens" -s "$state/issue.lua" "$base/auth/tokens"
+run "gateway ceiling: GET /identity/v3 (version document)" "$OS_AUTH_URL"
+run "token validation: GET /identity/v3/auth/tokens" -H "X-Auth-Token: $token" -H "X-Subject-Token: $token" "$OS_AUTH_URL/auth/tokens"
+run "token issue, token method: POST /identity/v3/auth/tokens" -s "$state/issue.lua" "$OS_AUTH_URL/auth/tokens"

@@ -270,21 +270,27 @@ api_result image_api::list_images(api_call& call) const {
   const bool more = page.size() > q.limit;
   if (more)
     page.resize(q.limit);
-  json images = json::array();
-  for (auto* image : page)
-    images.push_back(render_image(*image));
-  json body{{"images", std::move(images)},
-            {"first", "/v2/images"},
-            {"schema", "/v2/schemas/images"}};
+  // Each image's JSON is rendered once per change (the registry keeps it).
+  std::string body = R"({"images":[)";
+  auto render = [](const json& image) { return render_image(image).dump(); };
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    if (i > 0)
+      body += ',';
+    body += registry_.rendered(str(*page[i], "id"), render);
+  }
+  body += R"(],"first":"/v2/images","schema":"/v2/schemas/images")";
   if (more && !page.empty()) {
     std::string next = "/v2/images?";
     for (auto& [name, value] : call.req.query)
       if (name != "marker" && name != "limit")
         next += url_encode(name) + "=" + url_encode(value) + "&";
-    next += "limit=" + std::to_string(q.limit) + "&marker=" + str(*page.back(), "id");
-    body["next"] = std::move(next);
+    next += "limit=" + std::to_string(q.limit) + "&marker=" + url_encode(str(*page.back(), "id"));
+    body += R"(,"next":)" + json(next).dump();
   }
-  return api_json(200, body);
+  body += '}';
+  api_result r;
+  r.reply.body = std::move(body);
+  return r;
 }
 
 } // namespace stratus::image

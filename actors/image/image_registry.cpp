@@ -45,9 +45,18 @@ void image_registry::index(const json& image, bool add) {
   }
 }
 
+const std::string& image_registry::rendered(
+    const std::string& id, const std::function<std::string(const json&)>& render) const {
+  auto it = rendered_.find(id);
+  if (it != rendered_.end())
+    return it->second;
+  return rendered_[id] = render(images_.at(id));
+}
+
 registry_change image_registry::apply(const registry_change& c) {
   registry_change undo{c.kind, c.id, std::nullopt};
   if (c.kind == "image") {
+    rendered_.erase(c.id);
     if (auto it = images_.find(c.id); it != images_.end()) {
       index(it->second, false);
       undo.value = std::move(it->second);

@@ -8,10 +8,12 @@
 // order, so that a page of a listing costs its own length, not the catalog's.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +48,11 @@ public:
   /// Bytes of image data a project owns (Glance's user_storage_quota usage).
   uint64_t stored_bytes(const std::string& owner) const;
 
+  /// An image as the API renders it (`render` of its record), kept until the
+  /// image changes: a listing page is then mostly string concatenation.
+  const std::string& rendered(const std::string& id,
+                              const std::function<std::string(const json&)>& render) const;
+
   /// Applies a change; returns the change that undoes it.
   registry_change apply(const registry_change& c);
 
@@ -64,6 +71,7 @@ private:
   std::set<created_key> by_created_;
   std::map<std::string, std::map<std::string, json>> members_; // image id → member id → record
   std::map<std::string, uint64_t> stored_;                     // owner → bytes
+  mutable std::unordered_map<std::string, std::string> rendered_; // image id → its JSON
 };
 
 using json_fields::count;
