@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <future>
 #include <cerrno>
 #include <random>
@@ -54,12 +56,46 @@ void fsync_dir(const fs::path& dir) {
     fail_io("fsync " + dir.string());
 }
 
+/// A page-aligned buffer that grows (O_DIRECT writes need aligned memory).
+class aligned_buffer {
+public:
+  ~aligned_buffer() {
+    std::free(data_);
+  }
+  char* data() {
+    return data_;
+  }
+  /// Makes room for `n` bytes, keeping the first `keep`.
+  void reserve(std::size_t n, std::size_t keep) {
+    if (n <= capacity_)
+      return;
+    void* grown = nullptr;
+    const std::size_t capacity = (n + block - 1) / block * block;
+    if (::posix_memalign(&grown, block, capacity) != 0)
+      throw std::bad_alloc();
+    std::memcpy(grown, data_, keep);
+    std::free(data_);
+    data_ = static_cast<char*>(grown);
+    capacity_ = capacity;
+  }
+  static constexpr std::size_t block = 4096;
+
+private:
+  char* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
 class filesystem_upload : public upload {
 public:
   filesystem_upload(fs::path temp, fs::path final_path, uint64_t max_bytes)
       : temp_(std::move(temp)), final_(std::move(final_path)), max_(max_bytes), md5_(EVP_md5()),
         sha512_(EVP_sha512()) {
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    // Direct I/O when the filesystem has it: the data goes to the disk
+    // without a copy through the page cache (a third of an upload's CPU).
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600);
+    direct_ = fd_ >= 0;
+    if (!direct_)
+      fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd_ < 0)
       fail_io("create " + temp_.string());
   }
@@ -76,19 +112,30 @@ public:
   void write(std::string_view piece) override {
     if (written_ + piece.size() > max_)
       fail(store_errc::too_large, "more than " + std::to_string(max_) + " bytes");
-    // The two digests cost more than the write: sha512 runs beside the rest.
+    // Both digests cost more than the write: they run beside it.
     auto sha512 = std::async(std::launch::async, [this, piece] { sha512_.update(piece); });
-    md5_.update(piece);
-    struct joined { std::future<void>& f; ~joined() { f.wait(); } } join{sha512};
-    while (!piece.empty()) {
-      const auto n = ::write(fd_, piece.data(), piece.size());
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail_io("write " + temp_.string());
-      piece.remove_prefix(static_cast<std::size_t>(n));
-      written_ += static_cast<uint64_t>(n);
+    auto md5 = std::async(std::launch::async, [this, piece] { md5_.update(piece); });
+    struct joined {
+      std::future<void>& a;
+      std::future<void>& b;
+      ~joined() {
+        a.wait();
+        b.wait();
+      }
+    } join{sha512, md5};
+    if (!direct_) {
+      write_all(piece);
+    } else {
+      // Whole blocks go now; the rest waits in the buffer for more data.
+      staged_.reserve(tail_ + piece.size(), tail_);
+      std::memcpy(staged_.data() + tail_, piece.data(), piece.size());
+      const std::size_t total = tail_ + piece.size();
+      const std::size_t whole = total / aligned_buffer::block * aligned_buffer::block;
+      write_all({staged_.data(), whole});
+      tail_ = total - whole;
+      std::memmove(staged_.data(), staged_.data() + whole, tail_);
     }
+    written_ += piece.size();
   }
 
   uint64_t written() const override {
@@ -96,6 +143,13 @@ public:
   }
 
   stored_data commit() override {
+    if (tail_ > 0) { // the last partial block, through the page cache
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0)
+        fail_io("fcntl " + temp_.string());
+      write_all({staged_.data(), tail_});
+      tail_ = 0;
+    }
     if (::fsync(fd_) != 0)
       fail_io("fsync " + temp_.string());
     ::close(fd_);
@@ -114,11 +168,25 @@ public:
   }
 
 private:
+  void write_all(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        fail_io("write " + temp_.string());
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
   fs::path temp_;
   fs::path final_;
   uint64_t max_;
   uint64_t written_ = 0;
   int fd_ = -1;
+  bool direct_ = false;
+  aligned_buffer staged_; // direct I/O: bytes waiting to fill a block
+  std::size_t tail_ = 0;
   bool committed_ = false;
   digest md5_;
   digest sha512_;
