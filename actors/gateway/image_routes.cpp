@@ -6,7 +6,7 @@
 namespace stratus::gateway {
 
 api_routes image_routes() {
-  api_routes api{"/image", "image-api", {}};
+  api_routes api{"/image", "image-api", {}, true};
   auto add = [&api](const char* method, std::string pattern, std::string op) -> route& {
     api.routes.push_back(make_route(method, "/v2" + pattern, "image:" + op));
     return api.routes.back();
@@ -15,11 +15,14 @@ api_routes image_routes() {
   add("GET", "/images", "get_images");
   add("POST", "/images", "add_image");
   add("GET", image, "get_image");
-  add("PATCH", image, "modify_image").body_type = "application/openstack-images-v2.1-json-patch";
+  // JSON patch, as application/openstack-images-v2.1-json-patch or the
+  // older v2.0 form (Tempest still sends it).
+  add("PATCH", image, "modify_image").body_types = {"application/openstack-images-v2.1-json-patch",
+                                                    "application/openstack-images-v2.0-json-patch"};
   add("DELETE", image, "delete_image");
   auto& upload = add("PUT", image + "/file", "upload_image");
   upload.streams_body = true;
-  upload.body_type = "application/octet-stream";
+  upload.body_types = {"application/octet-stream"};
   add("GET", image + "/file", "download_image");
   add("PUT", image + "/tags/{tag}", "add_tag");
   add("DELETE", image + "/tags/{tag}", "delete_tag");

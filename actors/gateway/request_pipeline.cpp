@@ -1,5 +1,7 @@
 #include "actors/gateway/request_pipeline.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "messages/api.hpp"
@@ -29,6 +31,22 @@ bool is_json(const std::string* content_type) {
   return type == "application/json" ||
          (type.starts_with("application/") && type.ends_with("+json"));
 }
+
+} // namespace
+
+std::optional<std::string> body_type_refusal(const route& r, const std::string* content_type) {
+  const auto& wanted = r.body_types;
+  if (wanted.empty() ? is_json(content_type)
+                     : content_type && std::any_of(wanted.begin(), wanted.end(),
+                                                   [content_type](const std::string& t) {
+                                                     return content_type->starts_with(t);
+                                                   }))
+    return std::nullopt;
+  return "Expecting to find " + (wanted.empty() ? "application/json" : wanted.front()) +
+         " in Content-Type header.";
+}
+
+namespace {
 
 msg::auth caller_of(const msg::token_info& t) {
   msg::auth a;
@@ -160,12 +178,9 @@ void request_pipeline::handle(http_request&& http, http_responder respond) const
                 "Request is too large: at most " + std::to_string(settings_.max_body_bytes) +
                     " bytes.");
   if (takes_body(http.method) && !http.body.empty()) {
-    const auto* type = msg::find_value(c->req.headers, "content-type");
-    const auto& wanted = c->matched->body_type;
-    if (wanted.empty() ? !is_json(type) : !(type && type->starts_with(wanted)))
-      return fail(*c, c->api->errors == error_style::keystone ? 400 : 415,
-                  "Expecting to find " + (wanted.empty() ? "application/json" : wanted) +
-                      " in Content-Type header.");
+    if (auto refusal = body_type_refusal(*c->matched, msg::find_value(c->req.headers,
+                                                                      "content-type")))
+      return fail(*c, c->api->errors == error_style::keystone ? 400 : 415, *refusal);
     if (!nlohmann::json::accept(http.body))
       return fail(*c, 400, "Malformed request body: it is not valid JSON.");
   }

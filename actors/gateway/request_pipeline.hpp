@@ -88,6 +88,10 @@ private:
   mutable std::unordered_map<std::string, std::optional<http_response>> documents_;
 };
 
+/// Why a body of `content_type` does not suit route `r` (415, or 400 for
+/// Keystone), if it does not.
+std::optional<std::string> body_type_refusal(const route& r, const std::string* content_type);
+
 struct request_pipeline::call {
   http_responder respond;
   const api_surface* api = nullptr;

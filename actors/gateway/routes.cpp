@@ -7,7 +7,9 @@
 namespace stratus::gateway {
 namespace {
 
-std::vector<std::string> segments(const std::string& path) {
+/// The path's segments; with `strict_slashes` a trailing slash adds an
+/// empty last one.
+std::vector<std::string> segments(const std::string& path, bool strict_slashes = false) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= path.size()) {
@@ -18,6 +20,8 @@ std::vector<std::string> segments(const std::string& path) {
       out.push_back(path.substr(start, slash - start));
     start = slash + 1;
   }
+  if (strict_slashes && path.size() > 1 && path.back() == '/')
+    out.emplace_back();
   return out;
 }
 
@@ -47,7 +51,7 @@ route make_route(std::string method, std::string pattern, std::string operation,
 
 route_match match_route(const api_routes& api, const std::string& method, const std::string& path) {
   route_match out;
-  const auto parts = segments(path);
+  const auto parts = segments(path, api.strict_slashes);
   for (auto& r : api.routes) {
     if (!matches(r.parts, parts, nullptr))
       continue;

@@ -18,9 +18,9 @@ struct route {
   std::string operation; // "identity:get_project"
   bool needs_token = true;
   std::vector<std::string> parts; // the pattern split at '/', filled by make_route
-  /// The request body's media type when it is not JSON ("" = JSON): Glance's
-  /// JSON patch, say. Its body must still parse as JSON.
-  std::string body_type;
+  /// The request body's media types when it is not JSON (none = JSON):
+  /// Glance's JSON patch, say, whose body must still parse as JSON.
+  std::vector<std::string> body_types;
   /// The body streams to the role (api_stream_*) instead of being read whole.
   bool streams_body = false;
 };
@@ -33,6 +33,10 @@ struct api_routes {
   std::string prefix; // "/identity"
   std::string role;   // the role that implements the operations
   std::vector<route> routes;
+  /// Whether a trailing slash counts: Keystone lists /v3/projects/ as it
+  /// lists /v3/projects; for Glance /v2/images/ names an image with an
+  /// empty id (404).
+  bool strict_slashes = false;
 };
 
 struct route_match {

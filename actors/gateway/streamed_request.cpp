@@ -1,7 +1,8 @@
 // A request whose body streams to its role (an image upload): the headers
 // go through the pipeline like any request's (route, token, policy), then
-// the body follows in pieces, each acknowledged by the role before the next
-// is read from the client, so a body of any size costs one piece of memory.
+// the body follows in pieces of about a MiB, one at a time, each
+// acknowledged by the role; the client is read only as fast as the role
+// takes the pieces, so a body of any size costs two pieces of memory.
 
 #include <mutex>
 
@@ -22,10 +23,10 @@ public:
     auto c = pipeline_->route_request(head_, std::move(respond));
     if (!c)
       return;
-    const auto* type = msg::find_value(c->req.headers, "content-type");
-    if (type && !type->starts_with(c->matched->body_type))
-      return pipeline_->fail(*c, 415, "Expecting to find " + c->matched->body_type +
-                                          " in Content-Type header.");
+    // No Content-Type is taken as octet-stream; another one is refused.
+    if (const auto* type = msg::find_value(c->req.headers, "content-type"))
+      if (auto refusal = body_type_refusal(*c->matched, type))
+        return pipeline_->fail(*c, 415, *refusal);
     target_ = pipeline_->dir_.resolve(pipeline_->address_of(c->api->routes.role));
     if (!target_)
       return pipeline_->fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
@@ -91,6 +92,8 @@ private:
     ask(std::move(req), [self = shared_from_this()](msg::api_stream_piece_reply&) {
       std::unique_lock<std::mutex> lock(self->mu_);
       self->in_flight_ = false;
+      if (self->answered_) // abandoned meanwhile: nothing more goes
+        return;
       if (auto more = std::move(self->stalled_)) {
         self->stalled_ = nullptr;
         self->send_pending();
@@ -113,22 +116,21 @@ private:
     });
   }
 
-  std::string stream_id() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stream_id_;
-  }
-
-  /// Sends a message of the stream; a failure is the request's answer, and
-  /// the connection then closes (the rest of the body is never read).
+  /// Sends a message of the stream; the first failure is the request's
+  /// answer, and the connection then closes (the rest of the body is never
+  /// read).
   template <class Request, class OnReply> void ask(Request req, OnReply on_reply) {
     one_shot_request(pipeline_->system_, target_, pipeline_->settings_.call_timeout, c_->ctx,
                      std::move(req), std::move(on_reply),
                      [self = shared_from_this()](caf::error& e) {
+                       bool first = false;
                        {
                          std::lock_guard<std::mutex> lock(self->mu_);
+                         first = !self->answered_;
                          self->answered_ = true;
                        }
-                       self->pipeline_->fail(*self->c_, runtime::to_error(e));
+                       if (first)
+                         self->pipeline_->fail(*self->c_, runtime::to_error(e));
                      });
   }
 

@@ -62,13 +62,26 @@ std::optional<msg::error> check_property_quota(const image_settings& settings, c
   return std::nullopt;
 }
 
+/// One JSON patch operation in either of Glance's media types: v2.1
+/// (RFC 6902, {"op": "replace", "path": "/name", "value": …}) or v2.0
+/// ({"replace": "/name", "value": …}).
+struct patch_op {
+  std::string kind; // add, replace, remove (anything else is refused)
+  std::string path;
+};
+
+patch_op read_patch_op(const json& op) {
+  if (op.contains("op"))
+    return {str(op, "op"), str(op, "path")};
+  for (const char* kind : {"add", "replace", "remove"})
+    if (op.contains(kind))
+      return {kind, str(op, kind)};
+  return {};
+}
+
 /// The attribute a JSON patch path names: "/name" → "name" (RFC 6901
 /// escapes decoded); "" for paths Glance does not accept.
-std::string patch_target(const json& op) {
-  auto it = op.find("path");
-  if (it == op.end() || !it->is_string())
-    return {};
-  const auto& path = it->get_ref<const std::string&>();
+std::string patch_target(const std::string& path) {
   if (path.size() < 2 || path[0] != '/' || path.find('/', 1) != std::string::npos)
     return {};
   std::string out;
@@ -158,11 +171,11 @@ void image_api::add_image_operations() {
                                            "operations.");
     json image = *found;
     for (auto& op : call.body) {
-      const auto kind = str(op, "op");
-      const auto name = patch_target(op);
+      const auto [kind, path] = read_patch_op(op);
+      const auto name = patch_target(path);
       if (name.empty())
-        return api_error(msg::errc::invalid, "Invalid JSON pointer for this resource: " +
-                                                 (op.contains("path") ? op["path"].dump() : "none"));
+        return api_error(msg::errc::invalid, "Invalid JSON pointer for this resource: '" + path +
+                                                 "'");
       const bool exists = image.contains(name) && !name.starts_with("_");
       if (kind == "add" || kind == "replace") {
         if (!op.contains("value"))

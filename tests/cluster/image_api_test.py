@@ -197,6 +197,10 @@ class ImageApi(unittest.TestCase):
         self.assertGlanceError(self.show(image["id"]), 404)
         self.assertTrue(wait_until(lambda: not os.path.exists(os.path.join(self.store, image["id"]))))
 
+    def test_an_empty_image_id_is_404(self):
+        self.assertGlanceError(self.call("GET", "/images/"), 404)
+        self.assertGlanceError(self.call("DELETE", "/images/"), 404)
+
     def test_download_without_data_is_204(self):
         image = self.create()
         status, _, _, size = self.data.download(image["id"], self.admin)
@@ -316,6 +320,10 @@ class ImageApi(unittest.TestCase):
                           r.json()["min_disk"]), ("after", "virtio", "slash", 2))
         r = self.patch(image["id"], [{"op": "remove", "path": "/hw_disk_bus"}])
         self.assertNotIn("hw_disk_bus", r.json())
+        # The older v2.0 media type, its operation named by its key.
+        r = self.patch(image["id"], [{"replace": "/min_ram", "value": 128}],
+                       content_type="application/openstack-images-v2.0-json-patch")
+        self.assertEqual(r.json()["min_ram"], 128)
         self.assertGlanceError(self.patch(image["id"], [{"op": "remove", "path": "/name"}]), 403)
         self.assertGlanceError(self.patch(image["id"], [{"op": "remove", "path": "/nothing"}]), 409)
         self.assertGlanceError(self.patch(image["id"], [{"op": "replace", "path": "/status",
