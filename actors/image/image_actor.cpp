@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -125,26 +126,50 @@ private:
       delayed_send(this, load_retry, load_atom::value);
       return;
     }
+    registry_ = image_registry{}; // a retry starts afresh
     record_io::load_table(
         this, conductor, "image", [this](registry_change c) { registry_.apply(c); },
         [this] { recover(); },
         [this](const std::string& reason) {
           LOG_WARN(env().role, "loading image records failed ({}); retrying", reason);
-          registry_ = image_registry{};
           delayed_send(this, load_retry, load_atom::value);
         });
   }
 
   /// Uploads cut short by a stop left images in "saving" (the store already
   /// dropped their partial data): they go back to "queued", as Glance does.
+  /// Data no image owns any more (a stop between the store's commit and the
+  /// record's write, or before a deleted image's data went) is removed.
   void recover() {
     std::vector<registry_change> changes;
-    for (auto& [id, image] : registry_.images())
-      if (str(image, "status") == "saving") {
+    std::set<std::string> with_data;
+    for (auto& [id, image] : registry_.images()) {
+      const auto status = str(image, "status");
+      if (status == "active" || status == "deactivated")
+        with_data.insert(id);
+      if (status == "saving") {
         json updated = image;
         updated["status"] = "queued";
         changes.push_back({"image", id, std::move(updated)});
       }
+    }
+    // Serving starts once the store is clean, so no new upload can race the purge.
+    request(reader_, store_timeout, purge_atom::value, std::move(with_data))
+        .then(
+            [this, changes](uint64_t removed) mutable {
+              if (removed > 0)
+                LOG_WARN(env().role, "removed the data of {} images that no record names",
+                         removed);
+              reset_and_serve(std::move(changes));
+            },
+            [this](caf::error& e) {
+              LOG_ERROR(env().role, "looking for stray image data failed: {}",
+                        runtime::to_error(e).message);
+              delayed_send(this, load_retry, load_atom::value);
+            });
+  }
+
+  void reset_and_serve(std::vector<registry_change> changes) {
     write(msg::context{}, std::move(changes), [this](std::optional<msg::error> err) {
       if (err) {
         LOG_ERROR(env().role, "resetting interrupted uploads failed: {}", err->message);

@@ -12,5 +12,6 @@ using abort_atom = caf::atom_constant<caf::atom("abort")>;
 using locate_atom = caf::atom_constant<caf::atom("locate")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
 
 } // namespace stratus::image

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -114,6 +115,15 @@ caf::behavior store_reader(caf::event_based_actor*, std::shared_ptr<image_store:
       },
       [store](remove_atom, const std::string& image) {
         return guarded([&]() -> caf::result<bool> { return store->remove(image); });
+      },
+      [store](purge_atom, const std::set<std::string>& keep) {
+        return guarded([&]() -> caf::result<uint64_t> {
+          uint64_t removed = 0;
+          for (auto& id : store->stored_ids())
+            if (!keep.count(id) && store->remove(id))
+              ++removed;
+          return removed;
+        });
       },
   };
 }

@@ -11,6 +11,7 @@
 //   reader: (locate, image)                   → path, "" if no data
 //           (read, image, offset, max_bytes)  → bytes (empty at the end)
 //           (remove, image)                   → ok
+//           (purge, ids to keep)              → how many images' data went
 // Failures come back as errors: over_quota (too large), conflict (another
 // upload won), internal (the disk).
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace stratus::image_store {
 
@@ -56,6 +57,8 @@ public:
   virtual std::optional<std::filesystem::path> locate(const std::string& image_id) const = 0;
   /// Removes an image's data; false if it had none.
   virtual bool remove(const std::string& image_id) = 0;
+  /// The ids of every image that has data here.
+  virtual std::vector<std::string> stored_ids() const = 0;
 };
 
 } // namespace stratus::image_store

@@ -216,3 +216,16 @@ TEST_F(ImageRole, ComesBackAfterACrashWithItsRecords) {
       },
       5s));
 }
+
+TEST_F(ImageRole, DataNoRecordNamesIsRemovedAtStart) {
+  start_image_node();
+  const auto id = create_image();
+  ASSERT_TRUE(upload(id, "kept"));
+  // As if a stop came between the store's commit and the record's write.
+  const auto stray = store() / "0d7e8f2a-3b4c-4d5e-8f90-a1b2c3d4e5f6";
+  std::ofstream(stray) << "orphan";
+  start_image_node();
+  EXPECT_TRUE(test::wait_until([&] { return !std::filesystem::exists(stray); }, 5s));
+  EXPECT_TRUE(std::filesystem::exists(store() / id));
+  EXPECT_EQ(show(id)["status"], "active");
+}

@@ -243,6 +243,17 @@ std::optional<fs::path> filesystem_store::locate(const std::string& image_id) co
   return path;
 }
 
+std::vector<std::string> filesystem_store::stored_ids() const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(root_, ec)) {
+    auto name = e.path().filename().string();
+    if (valid_image_id(name) && e.is_regular_file(ec))
+      ids.push_back(std::move(name));
+  }
+  return ids;
+}
+
 bool filesystem_store::remove(const std::string& image_id) {
   if (!valid_image_id(image_id))
     return false;

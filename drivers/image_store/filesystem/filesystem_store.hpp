@@ -19,6 +19,7 @@ public:
   std::unique_ptr<upload> begin_upload(const std::string& image_id, uint64_t max_bytes) override;
   std::optional<std::filesystem::path> locate(const std::string& image_id) const override;
   bool remove(const std::string& image_id) override;
+  std::vector<std::string> stored_ids() const override;
 
   const std::filesystem::path& root() const {
     return root_;
