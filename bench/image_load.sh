@@ -28,6 +28,7 @@ cold_cache() {
   if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; echo cold; else echo warm; fi
 }
 rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }'; }
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
 
 data_rates() {
 bytes=$((mib * 1024 * 1024))
@@ -36,7 +37,7 @@ head -c "$bytes" /dev/zero > "$state/source"   # what clients send, from the pag
 echo "== write $mib MiB"
 start=$(date +%s.%N)
 dd if=/dev/zero of="$scratch/dd.tmp" bs=1M count="$mib" conv=fdatasync status=none
-disk_write=$(echo "$(date +%s.%N) - $start" | bc)
+disk_write=$(since "$start")
 id=$(create_image bench-data)
 upload=$(curl -sf -T "$state/source" -H "X-Auth-Token: $token" \
   -H "Content-Type: application/octet-stream" -w '%{time_total}' -o /dev/null "$images/$id/file")
@@ -46,7 +47,7 @@ echo "upload: $(rate "$bytes" "$upload") ($(awk -v a="$disk_write" -v b="$upload
 echo "== read $mib MiB ($(cold_cache) page cache)"
 start=$(date +%s.%N)
 dd if="$scratch/dd.tmp" of=/dev/null bs=1M status=none
-disk_read=$(echo "$(date +%s.%N) - $start" | bc)
+disk_read=$(since "$start")
 cold_cache >/dev/null
 download=$(curl -sf -H "X-Auth-Token: $token" -w '%{time_total}' -o /dev/null "$images/$id/file")
 echo "dd:       $(rate "$bytes" "$disk_read")"
