@@ -13,10 +13,10 @@ namespace stratus::msg {
 
 struct image_chunk_reply {
   STRATUS_MESSAGE("image.chunk_reply", 1, 1) // 1: initial
-  std::vector<char> data;    // empty at the end of the data
-  uint64_t size = 0;         // the image's whole size
-  std::string checksum;      // md5, hex (Glance's `checksum`)
-  std::string os_hash_value; // sha512, hex
+  std::vector<char> data;                    // empty at the end of the data
+  uint64_t size = 0;                         // the image's whole size
+  std::string checksum;                      // md5, hex (Glance's `checksum`)
+  std::string os_hash_value;                 // sha512, hex
   STRATUS_FIELDS(data, size, checksum, os_hash_value)
 };
 

@@ -26,7 +26,8 @@ void load_after(caf::event_based_actor* self, caf::actor conductor, std::string 
               const auto slash = r.key.find('/');
               if (slash == std::string::npos)
                 continue;
-              auto value = nlohmann::json::from_msgpack(r.value.begin(), r.value.end(), true, false);
+              auto value =
+                  nlohmann::json::from_msgpack(r.value.begin(), r.value.end(), true, false);
               if (value.is_discarded()) {
                 LOG_ERROR(table, "record {} is not valid msgpack; skipped", r.key);
                 continue;

@@ -18,7 +18,8 @@ void one_shot_request(caf::actor_system& system, const caf::actor& target,
   // The request moves into the actor: a streamed body's piece is never copied.
   system.spawn([target, timeout, ctx, req = std::move(req), on_reply = std::move(on_reply),
                 on_error = std::move(on_error)](caf::event_based_actor* self) mutable {
-    self->request(target, timeout, ctx, std::move(req)).then(std::move(on_reply), std::move(on_error));
+    self->request(target, timeout, ctx, std::move(req))
+        .then(std::move(on_reply), std::move(on_error));
   });
 }
 

@@ -13,8 +13,7 @@
 
 namespace stratus::gateway {
 
-class streamed_request : public body_sink,
-                         public std::enable_shared_from_this<streamed_request> {
+class streamed_request : public body_sink, public std::enable_shared_from_this<streamed_request> {
 public:
   streamed_request(std::shared_ptr<const request_pipeline> pipeline, http_request head)
       : pipeline_(std::move(pipeline)), head_(std::move(head)) {}
@@ -31,9 +30,8 @@ public:
     if (!target_)
       return pipeline_->fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
     c_ = c;
-    pipeline_->authenticate(c, [self = shared_from_this(), more](std::shared_ptr<request_pipeline::call>) {
-      self->open(more);
-    });
+    pipeline_->authenticate(c, [self = shared_from_this(), more](
+                                   std::shared_ptr<request_pipeline::call>) { self->open(more); });
   }
 
   // The socket gives what it has (often a few KiB); the role gets pieces of
@@ -70,16 +68,16 @@ public:
 
 private:
   void open(std::function<void()> more) {
-    ask(msg::api_stream_open_request{c_->req}, [self = shared_from_this(), more](
-                                                   msg::api_stream_open_reply& reply) {
-      {
-        std::lock_guard<std::mutex> lock(self->mu_);
-        self->stream_id_ = reply.stream_id;
-        if (self->aborted_) // the client left while the role opened the stream
-          return self->close_aborted(reply.stream_id);
-      }
-      more();
-    });
+    ask(msg::api_stream_open_request{c_->req},
+        [self = shared_from_this(), more](msg::api_stream_open_reply& reply) {
+          {
+            std::lock_guard<std::mutex> lock(self->mu_);
+            self->stream_id_ = reply.stream_id;
+            if (self->aborted_) // the client left while the role opened the stream
+              return self->close_aborted(reply.stream_id);
+          }
+          more();
+        });
   }
 
   /// Sends the bytes gathered so far (mu_ held); the role's ack sends what
@@ -136,9 +134,9 @@ private:
 
   void close_aborted(const std::string& id) {
     answered_ = true;
-    one_shot_request(pipeline_->system_, target_, pipeline_->settings_.call_timeout, c_->ctx,
-                     msg::api_stream_close_request{id, true}, [](msg::api_call_reply&) {},
-                     [](caf::error&) {});
+    one_shot_request(
+        pipeline_->system_, target_, pipeline_->settings_.call_timeout, c_->ctx,
+        msg::api_stream_close_request{id, true}, [](msg::api_call_reply&) {}, [](caf::error&) {});
   }
 
   static constexpr std::size_t piece_bytes = 1u << 20;
@@ -150,7 +148,7 @@ private:
   std::mutex mu_;
   std::string stream_id_;
   bool aborted_ = false;
-  bool answered_ = false; // the stream ended (failed or abandoned): nothing more to send
+  bool answered_ = false;         // the stream ended (failed or abandoned): nothing more to send
   std::vector<char> pending_;     // body bytes not yet sent
   bool in_flight_ = false;        // a piece awaits the role's ack
   std::function<void()> stalled_; // reading resumes with this after the ack

@@ -37,8 +37,8 @@ uint64_t parse_bytes(const std::string& text) {
   std::string unit = text.substr(end);
   if (unit.ends_with("B") && unit.size() > 1)
     unit.pop_back();
-  static const std::map<std::string, int> shifts{{"", 0}, {"B", 0}, {"K", 10}, {"M", 20},
-                                                 {"G", 30}, {"T", 40}};
+  static const std::map<std::string, int> shifts{{"", 0},   {"B", 0},  {"K", 10},
+                                                 {"M", 20}, {"G", 30}, {"T", 40}};
   auto it = shifts.find(unit);
   if (it == shifts.end())
     throw std::runtime_error("not a size: " + text);
@@ -98,22 +98,14 @@ private:
           carry_out(ctx, api_.handle(ctx, req, runtime::unix_seconds()), rp);
           return rp;
         },
-        [this](const msg::context& ctx,
-               const msg::api_stream_open_request& req) -> caf::result<msg::api_stream_open_reply> {
-          return open_stream(ctx, req.call);
-        },
-        [this](const msg::context&,
-               msg::api_stream_piece_request& req) -> caf::result<msg::api_stream_piece_reply> {
-          return take_piece(req);
-        },
-        [this](const msg::context& ctx,
-               const msg::api_stream_close_request& req) -> caf::result<msg::api_call_reply> {
-          return close_stream(ctx, req);
-        },
-        [this](const msg::context&,
-               const msg::image_chunk_request& req) -> caf::result<msg::image_chunk_reply> {
-          return read_chunk(req);
-        },
+        [this](const msg::context& ctx, const msg::api_stream_open_request& req)
+            -> caf::result<msg::api_stream_open_reply> { return open_stream(ctx, req.call); },
+        [this](const msg::context&, msg::api_stream_piece_request& req)
+            -> caf::result<msg::api_stream_piece_reply> { return take_piece(req); },
+        [this](const msg::context& ctx, const msg::api_stream_close_request& req)
+            -> caf::result<msg::api_call_reply> { return close_stream(ctx, req); },
+        [this](const msg::context&, const msg::image_chunk_request& req)
+            -> caf::result<msg::image_chunk_reply> { return read_chunk(req); },
         [this](sweep_atom) { sweep(); },
     };
   }
@@ -158,8 +150,7 @@ private:
         .then(
             [this, changes](uint64_t removed) mutable {
               if (removed > 0)
-                LOG_WARN(env().role, "removed the data of {} images that no record names",
-                         removed);
+                LOG_WARN(env().role, "removed the data of {} images that no record names", removed);
               reset_and_serve(std::move(changes));
             },
             [this](caf::error& e) {
@@ -192,35 +183,37 @@ private:
       return;
     }
     auto changes = std::move(r.changes);
-    write(ctx, std::move(changes), [this, r = std::move(r), rp](std::optional<msg::error> err) mutable {
-      if (err) {
-        rp.deliver(runtime::make_error(*err));
-        return;
-      }
-      for (auto& id : r.remove_data)
-        caf::anon_send(reader_, remove_atom::value, id); // nobody waits for the answer
-      if (r.serve_data.empty()) {
-        rp.deliver(std::move(r.reply));
-        return;
-      }
-      request(reader_, store_timeout, locate_atom::value, r.serve_data)
-          .then(
-              [rp, reply = std::move(r.reply)](std::string& path) mutable {
-                if (path.empty()) {
-                  rp.deliver(runtime::make_error(msg::errc::not_found, "The image data is missing."));
-                  return;
-                }
-                reply.headers.push_back({"x-stratus-local-file", path});
-                rp.deliver(std::move(reply));
-              },
-              [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-    });
+    write(ctx, std::move(changes),
+          [this, r = std::move(r), rp](std::optional<msg::error> err) mutable {
+            if (err) {
+              rp.deliver(runtime::make_error(*err));
+              return;
+            }
+            for (auto& id : r.remove_data)
+              caf::anon_send(reader_, remove_atom::value, id); // nobody waits for the answer
+            if (r.serve_data.empty()) {
+              rp.deliver(std::move(r.reply));
+              return;
+            }
+            request(reader_, store_timeout, locate_atom::value, r.serve_data)
+                .then(
+                    [rp, reply = std::move(r.reply)](std::string& path) mutable {
+                      if (path.empty()) {
+                        rp.deliver(runtime::make_error(msg::errc::not_found,
+                                                       "The image data is missing."));
+                        return;
+                      }
+                      reply.headers.push_back({"x-stratus-local-file", path});
+                      rp.deliver(std::move(reply));
+                    },
+                    [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+          });
   }
 
   /// Applies the changes to the cache at once (later requests see them),
   /// writes them through the conductor, and undoes them if that fails.
-  template <class Done> void write(const msg::context& ctx, std::vector<registry_change> changes,
-                                   Done done) {
+  template <class Done>
+  void write(const msg::context& ctx, std::vector<registry_change> changes, Done done) {
     if (changes.empty()) {
       done(std::nullopt);
       return;
@@ -373,8 +366,8 @@ private:
       return runtime::make_error(msg::errc::not_found, "No image found with ID " + req.image_id);
     const auto status = str(*image, "status");
     if (status == "deactivated")
-      return runtime::make_error(msg::errc::forbidden, "Image " + req.image_id +
-                                                           " is deactivated.");
+      return runtime::make_error(msg::errc::forbidden,
+                                 "Image " + req.image_id + " is deactivated.");
     if (status != "active")
       return runtime::make_error(msg::errc::not_found, "Image " + req.image_id + " has no data.");
     msg::image_chunk_reply reply;

@@ -102,8 +102,7 @@ std::optional<msg::error> image_api::check_owner(const api_call& call, const jso
 // -- uploads --------------------------------------------------------------------
 
 api_result image_api::begin_upload(const msg::context& ctx, const msg::api_call_request& req,
-                                   int64_t now,
-                                   const std::map<std::string, uint64_t>& uploading,
+                                   int64_t now, const std::map<std::string, uint64_t>& uploading,
                                    upload_grant& grant) {
   api_call call{ctx, req, nullptr, req.base_url + "/image", now};
   const json* image = nullptr;
@@ -123,9 +122,8 @@ api_result image_api::begin_upload(const msg::context& ctx, const msg::api_call_
     auto in_flight = uploading.find(grant.owner);
     const uint64_t used = registry_.stored_bytes(grant.owner) +
                           (in_flight == uploading.end() ? 0 : in_flight->second);
-    const uint64_t left = used >= settings_.user_storage_quota
-                              ? 0
-                              : settings_.user_storage_quota - used;
+    const uint64_t left =
+        used >= settings_.user_storage_quota ? 0 : settings_.user_storage_quota - used;
     grant.max_bytes = std::min(grant.max_bytes, left);
   }
   if (auto length = call.header("content-length")) {

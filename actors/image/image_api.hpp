@@ -22,9 +22,9 @@ namespace stratus::image {
 using api_support::api_call;
 
 struct image_settings {
-  std::vector<std::string> disk_formats{"ami", "ari", "aki", "vhd", "vhdx", "vmdk",
+  std::vector<std::string> disk_formats{"ami", "ari",   "aki", "vhd", "vhdx", "vmdk",
                                         "raw", "qcow2", "vdi", "iso", "ploop"};
-  std::vector<std::string> container_formats{"ami", "ari", "aki", "bare",
+  std::vector<std::string> container_formats{"ami", "ari", "aki",    "bare",
                                              "ovf", "ova", "docker", "compressed"};
   uint64_t image_size_cap = 1099511627776ull; // Glance's default: 1 TiB
   uint64_t user_storage_quota = 0;            // bytes per project; 0 = unlimited
@@ -37,10 +37,10 @@ struct image_settings {
 
 struct api_result {
   msg::api_call_reply reply;
-  std::optional<msg::error> error;          // instead of the reply
-  std::vector<registry_change> changes;     // written before the reply goes out
-  std::vector<std::string> remove_data;     // image ids whose data goes, once written
-  std::string serve_data;                   // image id whose data the reply carries
+  std::optional<msg::error> error;      // instead of the reply
+  std::vector<registry_change> changes; // written before the reply goes out
+  std::vector<std::string> remove_data; // image ids whose data goes, once written
+  std::string serve_data;               // image id whose data the reply carries
 };
 
 api_result api_error(msg::errc code, std::string message);

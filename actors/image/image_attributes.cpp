@@ -10,9 +10,9 @@ constexpr std::size_t max_string = 255;
 
 const std::set<std::string>& read_only() {
   static const std::set<std::string> names{
-      "status",   "checksum", "os_hash_algo", "os_hash_value", "size",   "virtual_size",
-      "created_at", "updated_at", "self",     "file",          "schema", "direct_url",
-      "locations", "stores",   "location"};
+      "status",       "checksum",   "os_hash_algo", "os_hash_value", "size",
+      "virtual_size", "created_at", "updated_at",   "self",          "file",
+      "schema",       "direct_url", "locations",    "stores",        "location"};
   return names;
 }
 
@@ -23,10 +23,10 @@ const std::set<std::string>& reserved() {
 
 const std::set<std::string>& core() {
   static const std::set<std::string> names{
-      "id",        "name",       "visibility",  "protected",        "os_hidden",
-      "min_ram",   "min_disk",   "disk_format", "container_format", "tags",
-      "owner",     "status",     "checksum",    "os_hash_algo",     "os_hash_value",
-      "size",      "virtual_size", "created_at", "updated_at"};
+      "id",      "name",         "visibility",  "protected",        "os_hidden",
+      "min_ram", "min_disk",     "disk_format", "container_format", "tags",
+      "owner",   "status",       "checksum",    "os_hash_algo",     "os_hash_value",
+      "size",    "virtual_size", "created_at",  "updated_at"};
   return names;
 }
 
@@ -45,8 +45,7 @@ bool is_uuid(const std::string& s) {
   return true;
 }
 
-std::optional<msg::error> short_string(const std::string& name, const json& value,
-                                       bool nullable) {
+std::optional<msg::error> short_string(const std::string& name, const json& value, bool nullable) {
   if (value.is_null() && nullable)
     return std::nullopt;
   if (!value.is_string())
@@ -94,14 +93,14 @@ std::optional<msg::error> check_attribute(const image_settings& settings, const 
     return value.is_null() ? std::optional{bad("Invalid value for 'visibility': null.")}
                            : one_of(name, value, {"public", "private", "shared", "community"});
   if (name == "protected" || name == "os_hidden")
-    return value.is_boolean() ? std::nullopt
-                              : std::optional{bad("Invalid value for '" + name +
-                                                  "': it must be a boolean.")};
+    return value.is_boolean()
+               ? std::nullopt
+               : std::optional{bad("Invalid value for '" + name + "': it must be a boolean.")};
   if (name == "min_ram" || name == "min_disk")
     return value.is_number_integer() && value.get<int64_t>() >= 0
                ? std::nullopt
-               : std::optional{bad("Invalid value for '" + name +
-                                   "': it must be an integer of at least 0.")};
+               : std::optional{
+                     bad("Invalid value for '" + name + "': it must be an integer of at least 0.")};
   if (name == "disk_format")
     return one_of(name, value, settings.disk_formats);
   if (name == "container_format")

@@ -60,11 +60,12 @@ void next_chunk(caf::event_based_actor* self, std::shared_ptr<fetch_state> s) {
                 return next_chunk(self, s);
             }
             if (s->offset != chunk.size)
-              return s->finish(msg::error{msg::errc::internal, "image " + s->image_id +
-                                                                   " ended early"});
-            if (s->md5.hex_final() != chunk.checksum || s->sha512.hex_final() != chunk.os_hash_value)
-              return s->finish(msg::error{msg::errc::internal, "image " + s->image_id +
-                                                                   " does not match its checksum"});
+              return s->finish(
+                  msg::error{msg::errc::internal, "image " + s->image_id + " ended early"});
+            if (s->md5.hex_final() != chunk.checksum ||
+                s->sha512.hex_final() != chunk.os_hash_value)
+              return s->finish(msg::error{msg::errc::internal,
+                                          "image " + s->image_id + " does not match its checksum"});
             s->finish(std::nullopt);
           },
           [s](caf::error& e) { s->finish(runtime::to_error(e)); });

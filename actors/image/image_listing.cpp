@@ -12,8 +12,9 @@ namespace {
 
 const std::vector<std::string>& sortable() {
   static const std::vector<std::string> keys{
-      "name",     "status",  "container_format", "disk_format", "size", "id", "created_at",
-      "updated_at", "visibility", "owner", "min_disk", "min_ram", "virtual_size"};
+      "name",     "status",     "container_format", "disk_format", "size",
+      "id",       "created_at", "updated_at",       "visibility",  "owner",
+      "min_disk", "min_ram",    "virtual_size"};
   return keys;
 }
 
@@ -72,12 +73,12 @@ struct list_query {
   std::size_t limit = 25;
   std::string marker;
   std::vector<sort_key> sort;
-  std::string visibility;              // "" = the default set
+  std::string visibility; // "" = the default set
   std::string member_status = "accepted";
-  std::optional<bool> os_hidden;       // unset: hidden images left out
+  std::optional<bool> os_hidden; // unset: hidden images left out
   std::vector<std::string> tags;
   std::optional<uint64_t> size_min, size_max;
-  msg::named_values equal;             // attribute = value (or in:…)
+  msg::named_values equal; // attribute = value (or in:…)
 };
 
 std::optional<msg::error> parse_query(const api_call& call, const image_settings& settings,
@@ -160,7 +161,8 @@ std::optional<msg::error> parse_query(const api_call& call, const image_settings
     q.sort[k].descending = (dirs.size() == 1 ? dirs[0] : dirs[k]) == "desc";
   for (auto& k : q.sort)
     if (std::find(sortable().begin(), sortable().end(), k.name) == sortable().end())
-      return bad("Invalid sort key: " + k.name + ". It must be one of the following: name, "
+      return bad("Invalid sort key: " + k.name +
+                 ". It must be one of the following: name, "
                  "status, container_format, disk_format, size, id, created_at, updated_at.");
   // Glance's tiebreakers: created_at, then id, both descending.
   for (const char* tie : {"created_at", "id"})
@@ -209,8 +211,7 @@ api_result image_api::list_images(api_call& call) const {
       return false;
     if (!admin) {
       const bool own = !project.empty() && str(image, "owner") == project;
-      if (visibility == "community" ? !(own || q.visibility == "community" ||
-                                        q.visibility == "all")
+      if (visibility == "community" ? !(own || q.visibility == "community" || q.visibility == "all")
           : visibility == "shared"  ? !(own || shared_with_caller(str(image, "id")))
           : visibility == "private" ? !own
                                     : false)
@@ -239,8 +240,8 @@ api_result image_api::list_images(api_call& call) const {
   if (!q.marker.empty()) {
     marker = registry_.image(q.marker);
     if (!marker || !visible(call.ctx, *marker))
-      return api_error(msg::errc::invalid, "Invalid marker. Image " + q.marker +
-                                               " could not be found.");
+      return api_error(msg::errc::invalid,
+                       "Invalid marker. Image " + q.marker + " could not be found.");
   }
 
   // One more than a page tells whether a next page exists.

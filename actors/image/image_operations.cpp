@@ -30,8 +30,8 @@ std::optional<msg::error> check_rights(const api_call& call, const std::string& 
                       "You are not authorized to complete publicize_image action."};
   if (name == "owner" && value != call.ctx.caller.project_id)
     return msg::error{msg::errc::forbidden,
-                      "You are not permitted to create or modify images owned by " +
-                          value.dump() + "."};
+                      "You are not permitted to create or modify images owned by " + value.dump() +
+                          "."};
   return std::nullopt;
 }
 
@@ -174,8 +174,8 @@ void image_api::add_image_operations() {
       const auto [kind, path] = read_patch_op(op);
       const auto name = patch_target(path);
       if (name.empty())
-        return api_error(msg::errc::invalid, "Invalid JSON pointer for this resource: '" + path +
-                                                 "'");
+        return api_error(msg::errc::invalid,
+                         "Invalid JSON pointer for this resource: '" + path + "'");
       const bool exists = image.contains(name) && !name.starts_with("_");
       if (kind == "add" || kind == "replace") {
         if (!op.contains("value"))
@@ -209,8 +209,9 @@ void image_api::add_image_operations() {
       return error_of(*err);
     const auto id = call.path("image_id");
     if (flag(*image, "protected", false))
-      return api_error(msg::errc::forbidden, "Image " + id + " is protected and cannot be "
-                                                             "deleted.");
+      return api_error(msg::errc::forbidden, "Image " + id +
+                                                 " is protected and cannot be "
+                                                 "deleted.");
     api_result r = api_no_content();
     r.changes.push_back({"image", id, std::nullopt});
     for (auto& [member, record] : registry_.members_of(id))

@@ -45,8 +45,9 @@ void image_registry::index(const json& image, bool add) {
   }
 }
 
-const std::string& image_registry::rendered(
-    const std::string& id, const std::function<std::string(const json&)>& render) const {
+const std::string&
+image_registry::rendered(const std::string& id,
+                         const std::function<std::string(const json&)>& render) const {
   auto it = rendered_.find(id);
   if (it != rendered_.end())
     return it->second;

@@ -33,14 +33,19 @@ void image_api::add_member_operations() {
       return api_error(msg::errc::invalid, "The body must name a 'member': a project id of 1 to "
                                            "255 characters.");
     if (registry_.member(id, member))
-      return api_error(msg::errc::conflict, "Member " + member + " is already associated with "
-                                                                 "image " + id + ".");
+      return api_error(msg::errc::conflict, "Member " + member +
+                                                " is already associated with "
+                                                "image " +
+                                                id + ".");
     if (registry_.members_of(id).size() >= settings_.member_quota)
       return api_error(msg::errc::over_quota, "Maximum number of image members exceeded: at most " +
                                                   std::to_string(settings_.member_quota) + ".");
     const auto stamp = iso_time(call.now);
-    json record{{"image_id", id},    {"member_id", member},  {"status", "pending"},
-                {"created_at", stamp}, {"updated_at", stamp}};
+    json record{{"image_id", id},
+                {"member_id", member},
+                {"status", "pending"},
+                {"created_at", stamp},
+                {"updated_at", stamp}};
     api_result r = api_json(200, render_member(record));
     r.changes.push_back({"member", image_registry::member_record_id(id, member), record});
     return r;

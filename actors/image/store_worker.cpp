@@ -23,8 +23,8 @@ caf::error store_error(const std::system_error& e) {
     return runtime::make_error(msg::errc::conflict, "The image already has data.");
   if (e.code() == store_errc::bad_id)
     return runtime::make_error(msg::errc::invalid, "The store cannot keep this image id.");
-  return runtime::make_error(msg::errc::internal, std::string{"The image store failed: "} +
-                                                      e.what());
+  return runtime::make_error(msg::errc::internal,
+                             std::string{"The image store failed: "} + e.what());
 }
 
 caf::error no_upload() {

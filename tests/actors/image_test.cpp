@@ -17,8 +17,8 @@
 #include "runtime/directory.hpp"
 #include "runtime/node.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/support/wait.hpp"
 #include "tests/support/test_node.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace stratus;
 using namespace std::chrono_literals;
@@ -72,7 +72,8 @@ protected:
   }
 
   runtime::outcome<msg::api_stream_open_reply> open(const std::string& id) {
-    return ask(msg::api_stream_open_request{operation("image:upload_image", "", {{"image_id", id}})});
+    return ask(
+        msg::api_stream_open_request{operation("image:upload_image", "", {{"image_id", id}})});
   }
 
   /// Uploads `data` in pieces of `piece` bytes; the close's reply.
@@ -163,7 +164,8 @@ TEST_F(ImageRole, AnAbortedUploadPutsTheImageBackToQueuedWithNothingStored) {
   ASSERT_TRUE(ask(msg::api_stream_close_request{opened->stream_id, true}));
   EXPECT_EQ(show(id)["status"], "queued");
   EXPECT_FALSE(std::filesystem::exists(store() / id));
-  EXPECT_TRUE(test::wait_until([&] { return std::filesystem::is_empty(store() / ".incoming"); }, 5s));
+  EXPECT_TRUE(
+      test::wait_until([&] { return std::filesystem::is_empty(store() / ".incoming"); }, 5s));
   // The image takes a new upload afterwards.
   ASSERT_TRUE(upload(id, "complete"));
   EXPECT_EQ(show(id)["status"], "active");
@@ -197,8 +199,8 @@ TEST_F(ImageRole, AnUploadCutByAStopLeavesTheImageQueuedAfterTheRestart) {
 TEST_F(ImageRole, OnlyTheOwnerUploads) {
   start_image_node();
   const auto id = create_image();
-  auto r = ask(msg::api_stream_open_request{operation("image:upload_image", "", {{"image_id", id}})},
-               "p2");
+  auto r = ask(
+      msg::api_stream_open_request{operation("image:upload_image", "", {{"image_id", id}})}, "p2");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error.code, msg::errc::not_found); // a private matter of p1: not even visible
 }

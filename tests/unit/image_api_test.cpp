@@ -121,8 +121,8 @@ TEST_F(ImageApi, WhoSeesWhat) {
   // Others: community only when asked for; shared ones once accepted.
   EXPECT_TRUE(list(as("p2"), {}).empty());
   EXPECT_EQ(list(as("p2"), {{"visibility", "community"}}), std::vector<std::string>{community});
-  ASSERT_FALSE(run(as("p1"), op("image:add_member", R"({"member": "p2"})", {{"image_id", shared}}))
-                   .error);
+  ASSERT_FALSE(
+      run(as("p1"), op("image:add_member", R"({"member": "p2"})", {{"image_id", shared}})).error);
   EXPECT_TRUE(list(as("p2"), {}).empty());
   EXPECT_EQ(list(as("p2"), {{"member_status", "pending"}}), std::vector<std::string>{shared});
   ASSERT_FALSE(run(as("p2"), op("image:modify_member", R"({"status": "accepted"})",
@@ -170,8 +170,8 @@ TEST_F(ImageApi, UploadsFollowTheStatusMachineWithinCapAndQuota) {
 TEST_F(ImageApi, AnImageDeletedDuringItsUploadIsGoneAfterIt) {
   const auto id = create("p1");
   upload_grant grant;
-  auto r = api->begin_upload(as("p1"), op("image:upload_image", "", {{"image_id", id}}), now, {},
-                             grant);
+  auto r =
+      api->begin_upload(as("p1"), op("image:upload_image", "", {{"image_id", id}}), now, {}, grant);
   for (auto& c : r.changes)
     registry.apply(c);
   ASSERT_FALSE(run(as("p1"), op("image:delete_image", "", {{"image_id", id}})).error);
