@@ -119,7 +119,7 @@ void identity_api::add_assignment_operations() {
     auto g = grant_of(c);
     if (auto problem = check_parts(s, g, true))
       return std::move(*problem);
-    auto r = api_no_content();
+    api_result r = api_no_content();
     if (!s.find("assignment", g.id()))
       r.changes.push_back({"assignment", g.id(),
                            json{{"type", g.type()},
@@ -141,7 +141,7 @@ void identity_api::add_assignment_operations() {
     auto g = grant_of(c);
     if (!s.find("assignment", g.id()))
       return api_error(msg::errc::not_found, "Could not find role assignment.");
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back({"assignment", g.id(), std::nullopt});
     // Tokens that carried the role stop working (Keystone's behaviour).
     auto e = revocation(c.now, c.now + settings_.token_ttl_seconds,
@@ -241,7 +241,7 @@ void identity_api::add_assignment_operations() {
     if (auto absent = absent_member_parts(c))
       return std::move(*absent);
     const auto id = membership_id(c);
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back(
         {"membership", id, json{{"group_id", c.path("group_id")}, {"user_id", c.path("user_id")}}});
     return r;
@@ -264,7 +264,7 @@ void identity_api::add_assignment_operations() {
     const auto id = membership_id(c);
     if (!s.find("membership", id))
       return missing("membership", id);
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back({"membership", id, std::nullopt});
     r.revoked.push_back(
         revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
@@ -334,7 +334,7 @@ void identity_api::add_assignment_operations() {
     const auto id = implication_id(c);
     if (c.path("prior_role_id") == c.path("implied_role_id"))
       return api_error(msg::errc::invalid, "A role cannot imply itself.");
-    auto r = api_json(201, {{"role_inference",
+    api_result r = api_json(201, {{"role_inference",
                              inference(c.path("prior_role_id"),
                                        implied_ref(c.path("implied_role_id"), c.base), c.base)}});
     r.changes.push_back({"implied_role", id,
@@ -365,7 +365,7 @@ void identity_api::add_assignment_operations() {
     const auto id = implication_id(c);
     if (!s.find("implied_role", id))
       return missing("implied role", id);
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back({"implied_role", id, std::nullopt});
     return r;
   };

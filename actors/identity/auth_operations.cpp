@@ -221,7 +221,7 @@ void identity_api::add_auth_operations() {
     if (auto* err = std::get_if<api_result>(&t))
       return std::move(*err);
     const auto& info = std::get<checked_token>(t).first;
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.revoked.push_back(revocation(c.now, info.expires_at, "", "", info.audit_id));
     return r;
   };
@@ -280,7 +280,7 @@ void identity_api::add_auth_operations() {
           return api_error(msg::errc::not_found, "Could not find user: " + user_id + ".");
         json record = *user;
         record["_password_hash"] = hash;
-        auto done = api_no_content();
+        api_result done = api_no_content();
         done.changes.push_back({"user", user_id, record});
         done.revoked.push_back(revocation(now, now + settings_.token_ttl_seconds, user_id, ""));
         return done;
@@ -349,7 +349,7 @@ void identity_api::add_auth_operations() {
       json shown = render_record(record, url);
       shown["secret"] = secret; // shown once, never again
       record["_secret_hash"] = hash;
-      auto done = api_json(201, {{"application_credential", shown}});
+      api_result done = api_json(201, {{"application_credential", shown}});
       done.changes.push_back({"application_credential", str(record, "id"), record});
       return done;
     };
@@ -383,7 +383,7 @@ void identity_api::add_auth_operations() {
     if (!x)
       return api_error(msg::errc::not_found, "Could not find application credential: " +
                                                  c.path("application_credential_id") + ".");
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back({"application_credential", str(*x, "id"), std::nullopt});
     auto e = revocation(c.now, c.now + settings_.token_ttl_seconds, str(*x, "user_id"), "");
     e.application_credential_id = str(*x, "id"); // its tokens only, not all of the user's

@@ -6,25 +6,6 @@
 
 namespace stratus::identity {
 
-api_result api_error(msg::errc code, std::string message) {
-  api_result r;
-  r.error = msg::error{code, std::move(message)};
-  return r;
-}
-
-api_result api_json(uint16_t status, const json& body) {
-  api_result r;
-  r.reply.status = status;
-  r.reply.body = body.dump();
-  return r;
-}
-
-api_result api_no_content() {
-  api_result r;
-  r.reply.status = 204;
-  return r;
-}
-
 msg::revocation_event revocation(int64_t now, int64_t expires_at, std::string user_id,
                                  std::string project_id, std::string audit_id) {
   msg::revocation_event e;

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "actors/common/api_answer.hpp"
 #include "actors/common/api_call.hpp"
 #include "actors/identity/identity_store.hpp"
 #include "actors/identity/token_service.hpp"
@@ -34,20 +35,25 @@ struct kdf_job {
   std::function<api_result(bool matched, const std::string& new_hash)> then;
 };
 
-struct api_result {
-  msg::api_call_reply reply;
-  std::optional<msg::error> error;            // instead of the reply
+struct api_result : api_support::api_answer {
+  api_result() = default;
+  api_result(api_support::api_answer a) : api_answer(std::move(a)) {} // NOLINT: a plain answer is a result
   std::vector<store_change> changes;          // written before the reply goes out
   std::vector<msg::revocation_event> revoked; // stored with the changes, then pushed
   std::shared_ptr<kdf_job> kdf;               // run first, then use its result
 };
 
-/// An error reply; the gateway renders it in Keystone's format.
-api_result api_error(msg::errc code, std::string message);
-/// A reply with a JSON body.
-api_result api_json(uint16_t status, const json& body);
+/// An error reply (the gateway renders it in Keystone's format), a JSON reply,
 /// 204 No Content.
-api_result api_no_content();
+inline api_result api_error(msg::errc code, std::string message) {
+  return api_support::api_error(code, std::move(message));
+}
+inline api_result api_json(uint16_t status, const json& body) {
+  return api_support::api_json(status, body);
+}
+inline api_result api_no_content() {
+  return api_support::api_no_content();
+}
 
 struct identity_settings {
   int64_t token_ttl_seconds = 24 * 3600;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "actors/common/comma_list.hpp"
 #include "actors/identity/identity_api.hpp"
 
 namespace stratus::identity {
@@ -160,28 +161,15 @@ std::optional<api_result> wrong_type(const json& attrs) {
 /// `not-tags` (not all of), `not-tags-any` (none of); comma-separated.
 bool tags_match(const json& project, const api_call& c) {
   const auto have = strings(project, "tags");
-  auto split = [](const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      auto comma = text.find(',', start);
-      if (comma == std::string::npos)
-        comma = text.size();
-      if (comma > start)
-        out.push_back(text.substr(start, comma - start));
-      start = comma + 1;
-    }
-    return out;
-  };
   auto has = [&have](const std::string& t) {
     return std::find(have.begin(), have.end(), t) != have.end();
   };
   auto all_of = [&](const std::string* q) {
-    auto wanted = split(*q);
+    auto wanted = api_support::comma_list(*q);
     return std::all_of(wanted.begin(), wanted.end(), has);
   };
   auto any_of = [&](const std::string* q) {
-    auto wanted = split(*q);
+    auto wanted = api_support::comma_list(*q);
     return std::any_of(wanted.begin(), wanted.end(), has);
   };
   if (auto q = c.query("tags"); q && !all_of(q))
@@ -379,7 +367,7 @@ public:
       for (auto& [eid, e] : api_.store().all("endpoint"))
         if (str(e, "region_id") == id)
           return api_error(msg::errc::conflict, "Region " + id + " still has endpoints.");
-    auto r = api_no_content();
+    api_result r = api_no_content();
     r.changes.push_back({k_.kind, id, std::nullopt});
     auto more = cascade(api_.store(), k_.kind, id);
     r.changes.insert(r.changes.end(), more.begin(), more.end());
@@ -410,7 +398,7 @@ private:
       record["_password_hash"] = hash;
     if (auto dup = duplicate(record, self))
       return std::move(*dup);
-    auto r = api_json(status, {{k_.kind, render(k_, record, base)}});
+    api_result r = api_json(status, {{k_.kind, render(k_, record, base)}});
     r.changes = std::move(also);
     r.changes.push_back({k_.kind, str(record, "id"), std::move(record)});
     return r;

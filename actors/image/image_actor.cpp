@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/common/comma_list.hpp"
 #include "actors/common/record_io.hpp"
 #include "actors/image/image_api.hpp"
 #include "actors/image/store_atoms.hpp"
@@ -45,28 +46,14 @@ uint64_t parse_bytes(const std::string& text) {
   return n << it->second;
 }
 
-std::vector<std::string> comma_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos)
-      comma = text.size();
-    if (comma > start)
-      out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 image_settings settings_from(const runtime::role_env& env) {
   image_settings s;
   s.image_size_cap = parse_bytes(env.setting("image_size_cap", "1099511627776"));
   s.user_storage_quota = parse_bytes(env.setting("user_storage_quota", "0"));
   if (auto f = env.setting("disk_formats", ""); !f.empty())
-    s.disk_formats = comma_list(f);
+    s.disk_formats = api_support::comma_list(f);
   if (auto f = env.setting("container_formats", ""); !f.empty())
-    s.container_formats = comma_list(f);
+    s.container_formats = api_support::comma_list(f);
   return s;
 }
 

@@ -4,25 +4,6 @@
 
 namespace stratus::image {
 
-api_result api_error(msg::errc code, std::string message) {
-  api_result r;
-  r.error = msg::error{code, std::move(message)};
-  return r;
-}
-
-api_result api_json(uint16_t status, const json& body) {
-  api_result r;
-  r.reply.status = status;
-  r.reply.body = body.dump();
-  return r;
-}
-
-api_result api_no_content() {
-  api_result r;
-  r.reply.status = 204;
-  return r;
-}
-
 std::string iso_time(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/common/api_answer.hpp"
 #include "actors/common/api_call.hpp"
 #include "actors/image/image_registry.hpp"
 #include "messages/error.hpp"
@@ -35,17 +36,26 @@ struct image_settings {
   std::size_t limit_max = 1000;               // api_limit_max
 };
 
-struct api_result {
-  msg::api_call_reply reply;
-  std::optional<msg::error> error;      // instead of the reply
+struct api_result : api_support::api_answer {
+  api_result() = default;
+  api_result(api_support::api_answer a)
+      : api_answer(std::move(a)) {}     // NOLINT: a plain answer is a result
   std::vector<registry_change> changes; // written before the reply goes out
   std::vector<std::string> remove_data; // image ids whose data goes, once written
   std::string serve_data;               // image id whose data the reply carries
 };
 
-api_result api_error(msg::errc code, std::string message);
-api_result api_json(uint16_t status, const json& body);
-api_result api_no_content();
+/// An error reply (the gateway renders it in Glance's format), a JSON reply,
+/// 204 No Content.
+inline api_result api_error(msg::errc code, std::string message) {
+  return api_support::api_error(code, std::move(message));
+}
+inline api_result api_json(uint16_t status, const json& body) {
+  return api_support::api_json(status, body);
+}
+inline api_result api_no_content() {
+  return api_support::api_no_content();
+}
 
 /// What an upload may store, once image_api::begin_upload let it start.
 struct upload_grant {

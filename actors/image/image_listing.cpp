@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "actors/common/comma_list.hpp"
 #include "actors/image/image_api.hpp"
 
 namespace stratus::image {
@@ -46,18 +47,7 @@ struct sort_key {
 
 /// Glance's "in:a,b" filter form, or the plain value.
 std::vector<std::string> accepted_values(const std::string& v) {
-  if (!v.starts_with("in:"))
-    return {v};
-  std::vector<std::string> out;
-  std::size_t start = 3;
-  while (start <= v.size()) {
-    auto comma = v.find(',', start);
-    if (comma == std::string::npos)
-      comma = v.size();
-    out.push_back(v.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
+  return v.starts_with("in:") ? api_support::comma_list(v.substr(3)) : std::vector<std::string>{v};
 }
 
 /// The text of an attribute for equality filters (strings as they are,
@@ -112,7 +102,7 @@ std::optional<msg::error> parse_query(const api_call& call, const image_settings
     } else if (name == "sort_dir") {
       dirs.push_back(value);
     } else if (name == "sort") {
-      for (auto& part : accepted_values("in:" + value)) {
+      for (auto& part : api_support::comma_list(value)) {
         const auto colon = part.find(':');
         sort_key k{part.substr(0, colon), true};
         if (colon != std::string::npos) {
