@@ -115,7 +115,7 @@ void identity_api::add_assignment_operations() {
 
   // -- grants: PUT/HEAD/GET/DELETE /v3/{projects|domains}/{id}/{users|groups}/{id}/roles/{id},
   //    and /v3/system/{users|groups}/{id}/roles/{id}
-  auto create_grant = [&s](api_call& c) {
+  auto create_grant = [&s](api_call& c) -> api_result {
     auto g = grant_of(c);
     if (auto problem = check_parts(s, g, true))
       return std::move(*problem);
@@ -129,7 +129,7 @@ void identity_api::add_assignment_operations() {
                                 {"inherited", false}}});
     return r;
   };
-  auto check_grant = [&s](api_call& c) {
+  auto check_grant = [&s](api_call& c) -> api_result {
     auto g = grant_of(c);
     if (auto problem = check_parts(s, g, true))
       return std::move(*problem);
@@ -137,7 +137,7 @@ void identity_api::add_assignment_operations() {
       return api_error(msg::errc::not_found, "Could not find role assignment.");
     return api_no_content();
   };
-  auto revoke_grant = [this, &s](api_call& c) {
+  auto revoke_grant = [this, &s](api_call& c) -> api_result {
     auto g = grant_of(c);
     if (!s.find("assignment", g.id()))
       return api_error(msg::errc::not_found, "Could not find role assignment.");
@@ -151,7 +151,7 @@ void identity_api::add_assignment_operations() {
       r.revoked.push_back(e);
     return r;
   };
-  auto list_grants = [&s](api_call& c) {
+  auto list_grants = [&s](api_call& c) -> api_result {
     auto g = grant_of(c);
     if (auto problem = check_parts(s, g, false))
       return std::move(*problem);
@@ -237,7 +237,7 @@ void identity_api::add_assignment_operations() {
   };
   auto membership_id = [](api_call& c) { return c.path("group_id") + ":" + c.path("user_id"); };
   operations_["identity:add_user_to_group"] = [&s, absent_member_parts,
-                                               membership_id](api_call& c) {
+                                               membership_id](api_call& c) -> api_result {
     if (auto absent = absent_member_parts(c))
       return std::move(*absent);
     const auto id = membership_id(c);
@@ -247,7 +247,7 @@ void identity_api::add_assignment_operations() {
     return r;
   };
   operations_["identity:check_user_in_group"] = [&s, absent_member_parts,
-                                                 membership_id](api_call& c) {
+                                                 membership_id](api_call& c) -> api_result {
     if (auto absent = absent_member_parts(c))
       return std::move(*absent);
     const auto id = membership_id(c);
@@ -270,7 +270,7 @@ void identity_api::add_assignment_operations() {
         revocation(c.now, c.now + settings_.token_ttl_seconds, c.path("user_id"), ""));
     return r;
   };
-  operations_["identity:list_users_in_group"] = [&s](api_call& c) {
+  operations_["identity:list_users_in_group"] = [&s](api_call& c) -> api_result {
     const auto group = c.path("group_id");
     if (!s.find("group", group))
       return missing("group", group);
@@ -281,7 +281,7 @@ void identity_api::add_assignment_operations() {
           users.push_back(render_in(*u, c.base, "users"));
     return api_json(200, {{"users", std::move(users)}, {"links", list_links(c.base)}});
   };
-  operations_["identity:list_groups_for_user"] = [&s](api_call& c) {
+  operations_["identity:list_groups_for_user"] = [&s](api_call& c) -> api_result {
     const auto user = c.path("user_id");
     if (!s.find("user", user))
       return missing("user", user);
@@ -291,7 +291,7 @@ void identity_api::add_assignment_operations() {
         groups.push_back(render_in(*x, c.base, "groups"));
     return api_json(200, {{"groups", std::move(groups)}, {"links", list_links(c.base)}});
   };
-  operations_["identity:list_user_projects"] = [&s](api_call& c) {
+  operations_["identity:list_user_projects"] = [&s](api_call& c) -> api_result {
     const auto user = c.path("user_id");
     if (!s.find("user", user))
       return missing("user", user);
@@ -328,7 +328,7 @@ void identity_api::add_assignment_operations() {
     return c.path("prior_role_id") + ":" + c.path("implied_role_id");
   };
   operations_["identity:create_implied_role"] = [inference, implied_ref, absent_roles,
-                                                 implication_id](api_call& c) {
+                                                 implication_id](api_call& c) -> api_result {
     if (auto absent = absent_roles(c))
       return std::move(*absent);
     const auto id = implication_id(c);
@@ -342,7 +342,7 @@ void identity_api::add_assignment_operations() {
                               {"implied_role_id", c.path("implied_role_id")}}});
     return r;
   };
-  auto get_implied = [&s, inference, implied_ref, absent_roles, implication_id](api_call& c) {
+  auto get_implied = [&s, inference, implied_ref, absent_roles, implication_id](api_call& c) -> api_result {
     if (auto absent = absent_roles(c))
       return std::move(*absent);
     const auto id = implication_id(c);
@@ -376,7 +376,7 @@ void identity_api::add_assignment_operations() {
         implies.push_back(implied_ref(str(i, "implied_role_id"), base));
     return implies;
   };
-  operations_["identity:list_implied_roles"] = [&s, inference, implies_of](api_call& c) {
+  operations_["identity:list_implied_roles"] = [&s, inference, implies_of](api_call& c) -> api_result {
     const auto prior = c.path("prior_role_id");
     if (!s.find("role", prior))
       return missing("role", prior);

@@ -211,7 +211,7 @@ void identity_api::add_auth_operations() {
     return r;
   };
   operations_["identity:validate_token"] = validate;
-  operations_["identity:check_token"] = [validate](api_call& c) {
+  operations_["identity:check_token"] = [validate](api_call& c) -> api_result {
     auto r = validate(c);
     r.reply.body.clear();
     return r;
@@ -226,7 +226,7 @@ void identity_api::add_auth_operations() {
     return r;
   };
 
-  operations_["identity:get_auth_catalog"] = [this](api_call& c) {
+  operations_["identity:get_auth_catalog"] = [this](api_call& c) -> api_result {
     auto& who = c.ctx.caller;
     if (who.project_id.empty() && who.domain_id.empty() && who.system_scope.empty())
       return api_error(msg::errc::forbidden, "The catalog needs a scoped token.");
@@ -234,7 +234,7 @@ void identity_api::add_auth_operations() {
         200, {{"catalog", tokens_.catalog()}, {"links", list_links(c.base + "/auth/catalog")}});
   };
   for (std::string kind : {"project", "domain"})
-    operations_["identity:get_auth_" + kind + "s"] = [&s, kind](api_call& c) {
+    operations_["identity:get_auth_" + kind + "s"] = [&s, kind](api_call& c) -> api_result {
       json out = json::array();
       const auto type = kind == "project" ? target_type::project : target_type::domain;
       for (auto& [id, x] : s.all(kind))
@@ -243,7 +243,7 @@ void identity_api::add_auth_operations() {
       return api_json(200, {{kind + "s", std::move(out)},
                             {"links", list_links(c.base + "/auth/" + kind + "s")}});
     };
-  operations_["identity:get_auth_system"] = [&s](api_call& c) {
+  operations_["identity:get_auth_system"] = [&s](api_call& c) -> api_result {
     json out = json::array();
     if (!s.effective_roles(c.ctx.caller.user_id, target_type::system, "all").empty())
       out.push_back({{"all", true}});
@@ -274,7 +274,7 @@ void identity_api::add_auth_operations() {
       api_result next;
       next.kdf = std::make_shared<kdf_job>();
       next.kdf->password = fresh;
-      next.kdf->then = [this, &s, user_id, now](bool, const std::string& hash) {
+      next.kdf->then = [this, &s, user_id, now](bool, const std::string& hash) -> api_result {
         auto user = s.find("user", user_id);
         if (!user)
           return api_error(msg::errc::not_found, "Could not find user: " + user_id + ".");
@@ -378,7 +378,7 @@ void identity_api::add_auth_operations() {
                            render_record(*x, c.base + "/users/" + c.path("user_id") +
                                                  "/application_credentials/" + str(*x, "id"))}});
   };
-  operations_["identity:delete_application_credential"] = [this, owned_credential](api_call& c) {
+  operations_["identity:delete_application_credential"] = [this, owned_credential](api_call& c) -> api_result {
     auto x = owned_credential(c);
     if (!x)
       return api_error(msg::errc::not_found, "Could not find application credential: " +

@@ -52,25 +52,7 @@ identity_api::identity_api(identity_store& store, token_service& tokens, identit
 
 api_result identity_api::handle(const msg::context& ctx, const msg::api_call_request& req,
                                 int64_t now) {
-  auto op = operations_.find(req.operation);
-  if (op == operations_.end())
-    return api_error(msg::errc::not_found,
-                     "the identity service has no operation " + req.operation);
-  api_call call{ctx, req, nullptr, req.base_url + "/identity/v3", now};
-  if (!req.body.empty()) {
-    call.body = json::parse(req.body, nullptr, false);
-    if (call.body.is_discarded())
-      return api_error(msg::errc::invalid, "The request body is not valid JSON.");
-  }
-  try {
-    return op->second(call);
-  } catch (const json::exception& e) {
-    // A well-formed body of the wrong shape (a number where a string goes).
-    return api_error(msg::errc::invalid, std::string{"Invalid input: "} + e.what());
-  } catch (const std::exception& e) {
-    // A bug, not the client's fault: answered, and the role keeps serving.
-    return api_error(msg::errc::internal, std::string{"Internal error: "} + e.what());
-  }
+  return operations_.run(ctx, req, req.base_url + "/identity/v3", now);
 }
 
 } // namespace stratus::identity

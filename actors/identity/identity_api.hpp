@@ -15,6 +15,7 @@
 
 #include "actors/common/api_answer.hpp"
 #include "actors/common/api_call.hpp"
+#include "actors/common/operation_table.hpp"
 #include "actors/identity/identity_store.hpp"
 #include "actors/identity/token_service.hpp"
 #include "messages/api.hpp"
@@ -43,17 +44,10 @@ struct api_result : api_support::api_answer {
   std::shared_ptr<kdf_job> kdf;               // run first, then use its result
 };
 
-/// An error reply (the gateway renders it in Keystone's format), a JSON reply,
-/// 204 No Content.
-inline api_result api_error(msg::errc code, std::string message) {
-  return api_support::api_error(code, std::move(message));
-}
-inline api_result api_json(uint16_t status, const json& body) {
-  return api_support::api_json(status, body);
-}
-inline api_result api_no_content() {
-  return api_support::api_no_content();
-}
+// Replies (errors are rendered by the gateway in Keystone's format).
+using api_support::api_error;
+using api_support::api_json;
+using api_support::api_no_content;
 
 struct identity_settings {
   int64_t token_ttl_seconds = 24 * 3600;
@@ -90,7 +84,7 @@ private:
   identity_store& store_;
   token_service& tokens_;
   identity_settings settings_;
-  std::map<std::string, api_operation> operations_;
+  api_support::operation_table<api_result> operations_;
 };
 
 /// Revokes, from now until `expires_at`, the tokens matching every

@@ -46,7 +46,7 @@ void identity_api::add_project_tag_operations() {
       return missing(c);
     return api_json(200, {{"tags", tags_of(*p)}});
   };
-  operations_["identity:update_project_tags"] = [project_of, missing, save](api_call& c) {
+  operations_["identity:update_project_tags"] = [project_of, missing, save](api_call& c) -> api_result {
     auto p = project_of(c);
     if (!p)
       return missing(c);
@@ -58,7 +58,7 @@ void identity_api::add_project_tag_operations() {
     auto list = tags.get<std::vector<std::string>>();
     return save(*p, list, api_json(200, {{"tags", list}}));
   };
-  operations_["identity:delete_project_tags"] = [project_of, missing, save](api_call& c) {
+  operations_["identity:delete_project_tags"] = [project_of, missing, save](api_call& c) -> api_result {
     auto p = project_of(c);
     if (!p)
       return missing(c);
@@ -73,7 +73,7 @@ void identity_api::add_project_tag_operations() {
       return api_error(msg::errc::not_found, "Could not find tag: " + c.path("tag") + ".");
     return api_no_content();
   };
-  operations_["identity:create_project_tag"] = [project_of, missing, tags_of, save](api_call& c) {
+  operations_["identity:create_project_tag"] = [project_of, missing, tags_of, save](api_call& c) -> api_result {
     auto p = project_of(c);
     if (!p)
       return missing(c);
@@ -84,7 +84,7 @@ void identity_api::add_project_tag_operations() {
     created.reply.status = 201;
     return save(*p, tags, created);
   };
-  operations_["identity:delete_project_tag"] = [project_of, missing, tags_of, save](api_call& c) {
+  operations_["identity:delete_project_tag"] = [project_of, missing, tags_of, save](api_call& c) -> api_result {
     auto p = project_of(c);
     if (!p)
       return missing(c);

@@ -34,22 +34,7 @@ image_api::image_api(image_registry& registry, image_settings settings)
 
 api_result image_api::handle(const msg::context& ctx, const msg::api_call_request& req,
                              int64_t now) {
-  auto op = operations_.find(req.operation);
-  if (op == operations_.end())
-    return api_error(msg::errc::not_found, "The image service has no operation " + req.operation);
-  api_call call{ctx, req, nullptr, req.base_url + "/image", now};
-  if (!req.body.empty()) {
-    call.body = json::parse(req.body, nullptr, false);
-    if (call.body.is_discarded())
-      return api_error(msg::errc::invalid, "The request body is not valid JSON.");
-  }
-  try {
-    return op->second(call);
-  } catch (const json::exception& e) {
-    return api_error(msg::errc::invalid, std::string{"Invalid input: "} + e.what());
-  } catch (const std::exception& e) {
-    return api_error(msg::errc::internal, std::string{"Internal error: "} + e.what());
-  }
+  return operations_.run(ctx, req, req.base_url + "/image", now);
 }
 
 bool image_api::visible(const msg::context& ctx, const json& image) const {

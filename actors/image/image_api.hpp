@@ -15,6 +15,7 @@
 
 #include "actors/common/api_answer.hpp"
 #include "actors/common/api_call.hpp"
+#include "actors/common/operation_table.hpp"
 #include "actors/image/image_registry.hpp"
 #include "messages/error.hpp"
 
@@ -45,17 +46,10 @@ struct api_result : api_support::api_answer {
   std::string serve_data;               // image id whose data the reply carries
 };
 
-/// An error reply (the gateway renders it in Glance's format), a JSON reply,
-/// 204 No Content.
-inline api_result api_error(msg::errc code, std::string message) {
-  return api_support::api_error(code, std::move(message));
-}
-inline api_result api_json(uint16_t status, const json& body) {
-  return api_support::api_json(status, body);
-}
-inline api_result api_no_content() {
-  return api_support::api_no_content();
-}
+// Replies (errors are rendered by the gateway in Glance's format).
+using api_support::api_error;
+using api_support::api_json;
+using api_support::api_no_content;
 
 /// What an upload may store, once image_api::begin_upload let it start.
 struct upload_grant {
@@ -94,7 +88,6 @@ public:
   }
 
 private:
-  using operation = std::function<api_result(api_call&)>;
   void add_image_operations();
   void add_member_operations();
   void add_schema_operations();
@@ -110,7 +103,7 @@ private:
 
   image_registry& registry_;
   image_settings settings_;
-  std::map<std::string, operation> operations_;
+  api_support::operation_table<api_result> operations_;
 };
 
 /// An image as the API shows it: private attributes dropped, links added.
