@@ -9,6 +9,7 @@
 #include "messages/identity.hpp"
 #include "messages/storage.hpp"
 #include "runtime/call.hpp"
+#include "tests/support/api_request.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_node.hpp"
 
@@ -19,21 +20,10 @@ using nlohmann::json;
 namespace {
 
 msg::context as_admin() {
-  auto ctx = runtime::context_with_deadline(10s);
-  ctx.caller.user_id = "test-admin";
-  ctx.caller.roles = {"admin"};
-  return ctx;
+  return test::caller("test-admin", "", {"admin"});
 }
 
-msg::api_call_request operation(std::string name, std::string body = "",
-                                msg::named_values path = {}) {
-  msg::api_call_request r;
-  r.operation = std::move(name);
-  r.body = std::move(body);
-  r.path = std::move(path);
-  r.base_url = "http://test";
-  return r;
-}
+using test::operation;
 
 runtime::node_config identity_node(const std::filesystem::path& dir,
                                    std::vector<std::string> roles) {

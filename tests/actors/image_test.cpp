@@ -16,6 +16,7 @@
 #include "runtime/call.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/node.hpp"
+#include "tests/support/api_request.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_node.hpp"
 #include "tests/support/wait.hpp"
@@ -29,22 +30,10 @@ namespace {
 constexpr const char* image_role = "image-api@ctl";
 
 msg::context as_project(const std::string& project) {
-  auto ctx = runtime::context_with_deadline(10s);
-  ctx.caller.user_id = "u-" + project;
-  ctx.caller.project_id = project;
-  ctx.caller.roles = {"member"};
-  return ctx;
+  return test::caller("u-" + project, project, {"member"});
 }
 
-msg::api_call_request operation(std::string name, std::string body = "",
-                                msg::named_values path = {}) {
-  msg::api_call_request r;
-  r.operation = std::move(name);
-  r.body = std::move(body);
-  r.path = std::move(path);
-  r.base_url = "http://test";
-  return r;
-}
+using test::operation;
 
 std::string pattern(std::size_t size, char seed) {
   std::string s(size, '\0');
