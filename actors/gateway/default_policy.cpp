@@ -69,7 +69,8 @@ void add_default_rules(policy& p) {
        {"get_images", "add_image", "get_image", "modify_image", "delete_image", "upload_image",
         "download_image", "add_tag", "delete_tag", "deactivate", "reactivate", "get_members",
         "add_member", "get_member", "modify_member", "delete_member", "get_schema_image",
-        "get_schema_images", "get_schema_member", "get_schema_members"})
+        "get_schema_images", "get_schema_member", "get_schema_members", "get_import_info",
+        "get_usage"})
     p.set(std::string{"image:"} + op, "rule:authenticated");
 }
 

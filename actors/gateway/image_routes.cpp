@@ -33,6 +33,8 @@ api_routes image_routes() {
   add("GET", image + "/members/{member_id}", "get_member");
   add("PUT", image + "/members/{member_id}", "modify_member");
   add("DELETE", image + "/members/{member_id}", "delete_member");
+  add("GET", "/info/import", "get_import_info");
+  add("GET", "/info/usage", "get_usage");
   for (const char* schema : {"image", "images", "member", "members"})
     add("GET", std::string{"/schemas/"} + schema, std::string{"get_schema_"} + schema);
   return api;

@@ -30,6 +30,7 @@ image_api::image_api(image_registry& registry, image_settings settings)
   add_image_operations();
   add_member_operations();
   add_schema_operations();
+  add_info_operations();
 }
 
 api_result image_api::handle(const msg::context& ctx, const msg::api_call_request& req,

@@ -91,6 +91,7 @@ private:
   void add_image_operations();
   void add_member_operations();
   void add_schema_operations();
+  void add_info_operations();
 
   /// The image named in the path if the caller can see it (else nullptr).
   const json* find_visible(const api_call& call) const;

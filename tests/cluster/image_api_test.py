@@ -155,6 +155,10 @@ class ImageApi(unittest.TestCase):
         self.assertEqual(versions[0]["status"], "CURRENT")
         self.assertTrue(versions[0]["links"][0]["href"].endswith("/image/v2/"))
 
+    def test_import_methods_none(self):
+        info = self.call("GET", "/info/import").json()
+        self.assertEqual(info["import-methods"]["value"], [])
+
     def test_schemas(self):
         image = self.call("GET", "/schemas/image").json()
         self.assertEqual(image["name"], "image")
@@ -300,6 +304,9 @@ class ImageApi(unittest.TestCase):
         status, body = self.data.upload(demo_images[2]["id"], self.demo, blocks(3 * MB), 3 * MB)
         self.assertEqual(status, 413, body)
         self.assertIn("remaining", json.loads(body)["message"])
+        usage = self.call("GET", "/info/usage", token=self.demo).json()["usage"]
+        self.assertEqual(usage["image_size_total"], {"limit": 24, "usage": 22})
+        self.assertEqual(usage["image_count_total"]["usage"], 3)
         # Deleting frees the quota.
         self.assertEqual(self.call("DELETE", f"/images/{demo_images[0]['id']}",
                                    token=self.demo).status, 204)
