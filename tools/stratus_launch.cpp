@@ -47,12 +47,41 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+/// What a cluster file leaves to be chosen (ports, keys) as `recorded`
+/// chose it: nodes still running keep reaching the ones restarted. Returns
+/// the nodes whose port came from the record (their own, maybe running).
+std::set<std::string> keep_recorded_choices(cluster_spec& c, const cluster_spec& recorded) {
+  std::set<std::string> kept;
+  if (c.api_port == 0)
+    c.api_port = recorded.api_port;
+  if (c.curve && c.operator_secret_key.empty()) {
+    c.operator_public_key = recorded.operator_public_key;
+    c.operator_secret_key = recorded.operator_secret_key;
+  }
+  for (auto& n : c.nodes)
+    if (auto* was = recorded.find(n.name); was && n.host == was->host) {
+      if (n.port == 0 && was->port != 0) {
+        n.port = was->port;
+        kept.insert(n.name);
+      }
+      if (c.curve && n.curve_secret_key.empty()) {
+        n.curve_public_key = was->curve_public_key;
+        n.curve_secret_key = was->curve_secret_key;
+      }
+    }
+  return kept;
+}
+
 /// The cluster to start: the recorded one if the state dir has it (so a
-/// restart keeps its ports), else the file given, else all-in-one.
+/// restart keeps its ports), else the file given (with the recorded ports
+/// and keys for what it leaves open), else all-in-one.
 cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_file) {
   cluster_spec c;
+  std::set<std::string> recorded_ports;
   if (!cluster_file.empty()) {
     c = load_cluster(cluster_file);
+    if (std::filesystem::exists(s.cluster_file()))
+      recorded_ports = keep_recorded_choices(c, load_cluster(s.cluster_file()));
   } else if (std::filesystem::exists(s.cluster_file())) {
     c = load_cluster(s.cluster_file());
     if (c.all_in_one_layout)
@@ -70,7 +99,7 @@ cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_f
     std::tie(c.operator_public_key, c.operator_secret_key) = runtime::make_curve_keypair();
   std::set<int> taken;
   for (auto& n : c.nodes) {
-    if (n.port != 0 && !port_is_free(n.host, n.port))
+    if (n.port != 0 && !recorded_ports.count(n.name) && !port_is_free(n.host, n.port))
       throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host + " for node " +
                                n.name + " is already in use");
     while (n.port == 0 || taken.count(n.port) != 0)

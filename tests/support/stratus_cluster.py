@@ -106,12 +106,6 @@ class Cluster:
         self.auth_url = self.env["OS_AUTH_URL"]
         self.base = self.auth_url.rsplit("/identity/v3", 1)[0]
 
-    def restart(self):
-        """Stops every node, then starts them again on the same state."""
-        subprocess.run([os.path.join(BIN_DIR, "stratus-launch"), "down", "--state-dir", self.state],
-                       capture_output=True, timeout=60)
-        self.relaunch()
-
     def node_pid(self, node):
         with open(os.path.join(self.state, "run", node + ".pid")) as f:
             return int(f.read().strip())
