@@ -72,6 +72,7 @@ public:
     s.max_body_bytes = std::stoull(env().setting("max_body_bytes", "114688"));
     s.call_timeout =
         std::chrono::milliseconds(std::stoll(env().setting("call_timeout_ms", "60000")));
+    s.local_files = env().setting("local_files", "true") == "true";
     s.role_addresses["identity"] = identity_;
     for (const char* role : {"image-api", "compute-api", "network-server", "placement"})
       s.role_addresses[role] = env().setting(role, std::string{role} + "@" + env().node);

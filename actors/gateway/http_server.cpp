@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -179,6 +180,8 @@ private:
   void write(http_response r, bool head_request) {
     if (!r.file.empty())
       return write_file(std::move(r), head_request);
+    if (r.source)
+      return write_source(std::move(r), head_request);
     auto res = std::make_shared<http::response<http::string_body>>();
     res->result(r.status);
     res->version(11);
@@ -224,6 +227,51 @@ private:
           self->stream_.expires_never();
           self->send_file(file, static_cast<off_t>(offset), length);
         });
+  }
+
+  /// A body from a source: the headers, then each piece as it comes.
+  void write_source(http_response r, bool head_request) {
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->result(r.status);
+    res->version(11);
+    res->set(http::field::content_type, r.content_type);
+    for (auto& h : r.headers)
+      res->set(h.name, h.value);
+    res->keep_alive(keep_alive_);
+    res->content_length(r.source_length);
+    if (head_request)
+      return send(res);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(idle_timeout);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), res, sr, source = r.source,
+                              length = r.source_length](beast::error_code ec, std::size_t) {
+                               if (ec)
+                                 return self->close();
+                               self->pump(source, length);
+                             });
+  }
+
+  void pump(std::shared_ptr<body_source> source, uint64_t remaining) {
+    if (remaining == 0) {
+      stream_.expires_never();
+      return keep_alive_ ? read_head() : close();
+    }
+    source->next(remaining, [k = keep(), source, remaining](std::string piece, bool failed) {
+      on_strand(k, [source, remaining, piece = std::move(piece), failed](session& s) mutable {
+        if (failed || piece.empty() || piece.size() > remaining)
+          return s.close(); // the client sees a body cut short
+        auto buf = std::make_shared<std::string>(std::move(piece));
+        s.stream_.expires_after(idle_timeout);
+        net::async_write(s.stream_, net::buffer(*buf),
+                         [self = s.shared_from_this(), buf, source,
+                          left = remaining - buf->size()](beast::error_code ec, std::size_t) {
+                           if (ec)
+                             return self->close();
+                           self->pump(source, left);
+                         });
+      });
+    });
   }
 
   struct open_file {

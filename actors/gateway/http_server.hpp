@@ -31,6 +31,17 @@ struct http_request {
   bool body_too_large = false;  // the body passed the limit and was not read
 };
 
+/// A response body produced piece by piece elsewhere (data on another
+/// node); its length is known up front.
+class body_source {
+public:
+  virtual ~body_source() = default;
+  /// Asks for the next piece of at most `max_bytes`; `deliver` (callable
+  /// once, from any thread) gets it, or `failed` to cut the response short.
+  virtual void next(uint64_t max_bytes,
+                    std::function<void(std::string piece, bool failed)> deliver) = 0;
+};
+
 struct http_response {
   uint16_t status = 200;
   msg::named_values headers;
@@ -39,6 +50,8 @@ struct http_response {
   std::string file;          // when set: the body is this file's bytes…
   uint64_t file_offset = 0;  // …from this offset…
   std::optional<uint64_t> file_length; // …this many of them (all by default)
+  std::shared_ptr<body_source> source; // when set: the body is `source_length` bytes from it
+  uint64_t source_length = 0;
 };
 
 /// Sends the response; call it exactly once, from any thread.

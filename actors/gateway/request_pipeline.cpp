@@ -1,5 +1,7 @@
 #include "actors/gateway/request_pipeline.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +9,7 @@
 #include "messages/api.hpp"
 #include "messages/context.hpp"
 #include "messages/identity.hpp"
+#include "actors/gateway/image_data_source.hpp"
 #include "actors/gateway/one_shot_request.hpp"
 #include "runtime/call.hpp"
 #include "runtime/clock.hpp"
@@ -249,13 +252,34 @@ http_response request_pipeline::to_http(msg::api_call_reply reply) {
   return r;
 }
 
+void request_pipeline::pull_if_remote(http_response& r, const caf::actor& role,
+                                      const msg::context& ctx) const {
+  std::string image_id;
+  for (auto it = r.headers.begin(); it != r.headers.end(); ++it)
+    if (it->name == "x-stratus-image-id") {
+      image_id = std::move(it->value);
+      r.headers.erase(it);
+      break;
+    }
+  if (r.file.empty() || image_id.empty() ||
+      (settings_.local_files && ::access(r.file.c_str(), R_OK) == 0))
+    return;
+  r.source = image_data_source(system_, role, ctx, image_id, r.file_offset, settings_.call_timeout);
+  r.source_length = r.file_length.value_or(0);
+  r.file.clear();
+}
+
 void request_pipeline::send(std::shared_ptr<call> c) const {
   auto target = dir_.resolve(address_of(c->api->routes.role));
   if (!target)
     return fail(*c, 503, "The " + c->api->routes.role + " service is not available.");
   one_shot_request(
       system_, target, settings_.call_timeout, c->ctx, c->req,
-      [c](msg::api_call_reply& reply) { c->answer(to_http(std::move(reply))); },
+      [p = shared_from_this(), c, target](msg::api_call_reply& reply) {
+        auto r = to_http(std::move(reply));
+        p->pull_if_remote(r, target, c->ctx);
+        c->answer(std::move(r));
+      },
       [p = shared_from_this(), c](caf::error& e) { p->fail(*c, runtime::to_error(e)); });
 }
 

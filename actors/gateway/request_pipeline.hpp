@@ -39,6 +39,7 @@ struct gateway_settings {
   uint64_t max_body_bytes = 114688; // Keystone's max_request_body_size
   std::chrono::milliseconds call_timeout{60000};
   std::map<std::string, std::string> role_addresses; // "identity" → "identity@ctl-1"
+  bool local_files = true; // send roles' stored files from disk when this node can read them
 };
 
 class request_pipeline : public std::enable_shared_from_this<request_pipeline> {
@@ -69,6 +70,9 @@ private:
   void authenticate(std::shared_ptr<call> c, next_step next) const;
   void authorize(std::shared_ptr<call> c, const next_step& next) const;
   void send(std::shared_ptr<call> c) const;
+  /// A reply naming a stored image file this node cannot read (the role on
+  /// another node, or local_files off) gets its data from the role instead.
+  void pull_if_remote(http_response& r, const caf::actor& role, const msg::context& ctx) const;
   void fail(const call& c, uint16_t status, const std::string& message) const;
   void fail(const call& c, const msg::error& err) const;
   std::string address_of(const std::string& role) const;

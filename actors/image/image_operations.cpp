@@ -295,11 +295,15 @@ void image_api::add_image_operations() {
     r.reply.status = 200;
     r.reply.headers.push_back({"Content-Type", "application/octet-stream"});
     r.serve_data = call.path("image_id");
+    // Which image the file holds and its size, for a gateway that must
+    // pull the data rather than read the file.
+    r.reply.headers.push_back({"x-stratus-image-id", call.path("image_id")});
     const uint64_t size = count(*image, "size");
     const auto* range = call.header("range");
     auto wanted = range ? byte_range(*range, size) : std::nullopt;
     if (!wanted) {
       r.reply.headers.push_back({"Content-MD5", str(*image, "checksum")});
+      r.reply.headers.push_back({"x-stratus-file-length", std::to_string(size)});
       return r;
     }
     if (wanted->first > wanted->second) { // nothing of it inside the data

@@ -475,6 +475,27 @@ class ImageApi(unittest.TestCase):
         self.assertEqual(self.data.download(image["id"], token)[3], 5)
 
 
+class DataFromTheRole(unittest.TestCase):
+    """A gateway that cannot read the store's files (the image role on
+    another node; here `local_files = false`) pulls the data from the role."""
+
+    def test_download_and_ranges_through_messages(self):
+        with Cluster({"identity": {"password_cost": "4"},
+                      "gateway": {"local_files": "false"}}) as c:
+            token = c.admin_token()
+            client = ImageClient(c)
+            image = c.request("POST", f"{V2}/images", token, {"disk_format": "raw",
+                                                              "container_format": "bare"}).json()
+            payload = b"".join(blocks(9 * MB + 5))
+            self.assertEqual(client.upload(image["id"], token, [payload], len(payload))[0], 204)
+            status, headers, md5, size = client.download(image["id"], token)
+            self.assertEqual((status, size), (200, len(payload)))
+            self.assertEqual(md5, hashlib.md5(payload).hexdigest())
+            self.assertEqual(headers["Content-MD5"], md5)
+            status, _, body = client.get_range(image["id"], token, f"bytes={5 * MB}-{5 * MB + 99}")
+            self.assertEqual((status, body), (206, payload[5 * MB:5 * MB + 100]))
+
+
 def peak_rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
