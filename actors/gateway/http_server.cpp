@@ -206,6 +206,17 @@ private:
     const auto size = static_cast<uint64_t>(st.st_size);
     const uint64_t offset = std::min(r.file_offset, size);
     const uint64_t length = std::min(r.file_length.value_or(size), size - offset);
+    write_head(r, length, head_request, [file, offset, length](session& s) {
+      s.stream_.expires_never();
+      s.send_file(file, static_cast<off_t>(offset), length);
+    });
+  }
+
+  /// The status line and headers of a body of `length` bytes that goes out
+  /// separately, then `body(*this)` (not for HEAD: the length a GET would
+  /// send, and no body).
+  template <class Body> void write_head(const http_response& r, uint64_t length,
+                                        bool head_request, Body body) {
     auto res = std::make_shared<http::response<http::empty_body>>();
     res->result(r.status);
     res->version(11);
@@ -215,41 +226,24 @@ private:
     res->keep_alive(keep_alive_);
     res->content_length(length);
     if (head_request)
-      return send(res); // the length a GET would send, and no body
-    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    stream_.expires_after(idle_timeout);
-    http::async_write_header(
-        stream_, *sr,
-        [self = shared_from_this(), res, sr, file, offset, length](beast::error_code ec,
-                                                                   std::size_t) {
-          if (ec)
-            return self->close();
-          self->stream_.expires_never();
-          self->send_file(file, static_cast<off_t>(offset), length);
-        });
-  }
-
-  /// A body from a source: the headers, then each piece as it comes.
-  void write_source(http_response r, bool head_request) {
-    auto res = std::make_shared<http::response<http::empty_body>>();
-    res->result(r.status);
-    res->version(11);
-    res->set(http::field::content_type, r.content_type);
-    for (auto& h : r.headers)
-      res->set(h.name, h.value);
-    res->keep_alive(keep_alive_);
-    res->content_length(r.source_length);
-    if (head_request)
       return send(res);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     stream_.expires_after(idle_timeout);
     http::async_write_header(stream_, *sr,
-                             [self = shared_from_this(), res, sr, source = r.source,
-                              length = r.source_length](beast::error_code ec, std::size_t) {
+                             [self = shared_from_this(), res, sr, body](beast::error_code ec,
+                                                                        std::size_t) mutable {
                                if (ec)
                                  return self->close();
-                               self->pump(source, length);
+                               body(*self);
                              });
+  }
+
+  /// A body from a source: the headers, then each piece as it comes.
+  void write_source(http_response r, bool head_request) {
+    write_head(r, r.source_length, head_request,
+               [source = r.source, length = r.source_length](session& s) {
+                 s.pump(source, length);
+               });
   }
 
   void pump(std::shared_ptr<body_source> source, uint64_t remaining) {
