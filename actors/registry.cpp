@@ -5,6 +5,7 @@
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/identity/identity_actor.hpp"
 #include "actors/image/image_actor.hpp"
+#include "actors/placement/placement_actor.hpp"
 
 namespace stratus::actors {
 
@@ -15,6 +16,7 @@ runtime::role_registry all_roles() {
   r.add("gateway", spawn_gateway);
   r.add("identity", spawn_identity);
   r.add("image-api", spawn_image);
+  r.add("placement", spawn_placement);
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "actors/common/record_io.hpp"
 
 #include <chrono>
+#include <map>
 
 #include <caf/all.hpp>
 
@@ -49,6 +50,19 @@ void load_table(caf::event_based_actor* self, const caf::actor& conductor, std::
                 std::function<void(const std::string&)> failed) {
   load_after(self, conductor, std::move(table), "", std::move(each), std::move(done),
              std::move(failed));
+}
+
+std::vector<record_change> last_per_record(const std::vector<record_change>& changes) {
+  std::vector<record_change> out;
+  std::map<std::pair<std::string, std::string>, std::size_t> at;
+  for (auto& c : changes) {
+    auto [it, fresh] = at.emplace(std::make_pair(c.kind, c.id), out.size());
+    if (fresh)
+      out.push_back(c);
+    else
+      out[it->second] = c;
+  }
+  return out;
 }
 
 void write_changes(caf::event_based_actor* self, const caf::actor& conductor,

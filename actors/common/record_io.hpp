@@ -26,6 +26,10 @@ void load_table(caf::event_based_actor* self, const caf::actor& conductor, std::
                 std::function<void(record_change)> each, std::function<void()> done,
                 std::function<void(const std::string&)> failed);
 
+/// The last change of each record, in first-seen order: a write may name a
+/// record once only.
+std::vector<record_change> last_per_record(const std::vector<record_change>& changes);
+
 /// Writes `changes` into `table` all together or not at all; `done` gets
 /// the failure, if any.
 void write_changes(caf::event_based_actor* self, const caf::actor& conductor,

@@ -7,7 +7,8 @@
 namespace stratus::actors::schema {
 
 const std::vector<std::string>& tables() {
-  static const std::vector<std::string> names{"scratch", "identity", "image"};
+  static const std::vector<std::string> names{"scratch", "identity", "image", "placement",
+                                              "compute"};
   return names;
 }
 
@@ -16,6 +17,8 @@ const std::vector<migration>& migrations() {
     {0, [](kv::transaction& txn) { kv::table(txn, "scratch", true); }},
     {1, [](kv::transaction& txn) { kv::table(txn, "identity", true); }},
     {2, [](kv::transaction& txn) { kv::table(txn, "image", true); }},
+    {3, [](kv::transaction& txn) { kv::table(txn, "placement", true); }},
+    {4, [](kv::transaction& txn) { kv::table(txn, "compute", true); }},
   };
   return steps;
 }

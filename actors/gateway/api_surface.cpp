@@ -34,7 +34,7 @@ std::vector<api_surface> all_apis() {
   out.push_back({api_kind::image, error_style::glance, image_routes()});
   out.push_back({api_kind::compute, error_style::nova, {"/compute", "compute-api", {}}});
   out.push_back({api_kind::network, error_style::neutron, {"/network", "network-server", {}}});
-  out.push_back({api_kind::placement, error_style::placement, {"/placement", "placement", {}}});
+  out.push_back({api_kind::placement, error_style::placement, placement_routes()});
   return out;
 }
 
@@ -86,7 +86,7 @@ std::optional<http_response> version_document(const api_surface& api, const std:
     const json v1{{"id", "v1.0"},
                   {"status", "CURRENT"},
                   {"min_version", "1.0"},
-                  {"max_version", "1.0"},
+                  {"max_version", "1.39"},
                   {"links", self_link(root + "/")}};
     if (is_root(path))
       return document(200, {{"versions", json::array({v1})}});

@@ -1,6 +1,7 @@
 #include "actors/gateway/default_policy.hpp"
 
 #include "actors/gateway/policy.hpp"
+#include "actors/gateway/routes.hpp"
 
 namespace stratus::gateway {
 
@@ -72,6 +73,14 @@ void add_default_rules(policy& p) {
         "get_schema_images", "get_schema_member", "get_schema_members", "get_import_info",
         "get_usage"})
     p.set(std::string{"image:"} + op, "rule:authenticated");
+
+  // -- placement: the service's own API, for admins and services (Nova's
+  //    service user) only, as Placement's defaults have it; project readers
+  //    may see their project's usages.
+  p.set("placement_admin_api", "rule:admin_required or rule:service_role");
+  for (const auto& r : placement_routes().routes)
+    p.set(r.operation, "rule:placement_admin_api");
+  p.set("placement:usages", "rule:placement_admin_api or project_id:%(project_id)s");
 }
 
 } // namespace stratus::gateway

@@ -53,5 +53,7 @@ route_match match_route(const api_routes& api, const std::string& method, const 
 api_routes identity_routes();
 /// The Glance v2 routes (https://docs.openstack.org/api-ref/image/v2/).
 api_routes image_routes();
+/// The Placement routes (https://docs.openstack.org/api-ref/placement/).
+api_routes placement_routes();
 
 } // namespace stratus::gateway

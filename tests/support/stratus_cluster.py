@@ -40,7 +40,7 @@ class Cluster:
         for role, settings in self.role_settings.items():
             lines.append(f"[roles.{role}]")
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
-        lines += ['[[node]]', 'name = "ctl-1"', 'roles = ["conductor", "identity", "image-api", "gateway"]',
+        lines += ['[[node]]', 'name = "ctl-1"', 'roles = ["conductor", "identity", "image-api", "placement", "gateway"]',
                   '[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
         self.cluster_file = os.path.join(self.dir, "cluster.toml")
         with open(self.cluster_file, "w") as f:

@@ -40,7 +40,7 @@ cluster_spec all_in_one() {
     n.roles = std::move(roles);
     c.nodes.push_back(std::move(n));
   };
-  add("ctl-1", {"conductor", "identity", "image-api", "gateway", "echo"});
+  add("ctl-1", {"conductor", "identity", "image-api", "placement", "gateway", "echo"});
   add("cmp-1", {"echo"});
   add("cmp-2", {"echo"});
   c.all_in_one_layout = true;

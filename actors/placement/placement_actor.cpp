@@ -1,0 +1,112 @@
+#include "actors/placement/placement_actor.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/common/record_io.hpp"
+#include "actors/placement/placement_api.hpp"
+#include "messages/api.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log.hpp"
+#include "runtime/role_actor.hpp"
+
+namespace stratus::actors {
+namespace {
+
+using namespace stratus::placement;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+
+constexpr auto load_retry = std::chrono::milliseconds(500);
+
+class placement_actor : public runtime::role_actor {
+public:
+  placement_actor(caf::actor_config& cfg, runtime::role_env env)
+      : role_actor(cfg, std::move(env)), api_(model_) {
+    conductor_name_ = this->env().setting("conductor", "conductor@" + this->env().node);
+  }
+
+  caf::behavior make_behavior() override {
+    return loading();
+  }
+
+private:
+  /// Until the records are loaded, requests wait in the mailbox.
+  caf::behavior loading() {
+    set_default_handler(caf::skip);
+    send(this, load_atom::value);
+    return {[this](load_atom) { load(); }};
+  }
+
+  caf::behavior ready() {
+    return {
+        [this](const msg::context& ctx,
+               const msg::api_call_request& req) -> caf::result<msg::api_call_reply> {
+          auto r = api_.handle(ctx, req, runtime::unix_seconds());
+          if (r.error)
+            return runtime::make_error(*r.error);
+          if (r.changes.empty())
+            return std::move(r.reply);
+          auto rp = make_response_promise<msg::api_call_reply>();
+          write(ctx, std::move(r.changes), [this, rp, reply = std::move(r.reply)](
+                                               std::optional<msg::error> err) mutable {
+            if (err) {
+              rp.deliver(runtime::make_error(*err));
+              // The model already holds what could not be written: start
+              // again from what the conductor has.
+              become(loading());
+              return;
+            }
+            rp.deliver(std::move(reply));
+          });
+          return rp;
+        },
+    };
+  }
+
+  void load() {
+    auto conductor = env().dir->resolve(conductor_name_);
+    if (!conductor) {
+      delayed_send(this, load_retry, load_atom::value);
+      return;
+    }
+    model_ = placement_model{};
+    record_io::load_table(
+        this, conductor, "placement", [this](record_change c) { model_.apply(c); },
+        [this] {
+          LOG_INFO(env().role, "serving {} resource providers, {} consumers",
+                   model_.providers().size(), model_.consumers().size());
+          set_default_handler(caf::print_and_drop);
+          become(ready());
+        },
+        [this](const std::string& reason) {
+          LOG_WARN(env().role, "loading placement records failed ({}); retrying", reason);
+          delayed_send(this, load_retry, load_atom::value);
+        });
+  }
+
+  template <class Done>
+  void write(const msg::context& ctx, std::vector<model_change> changes, Done done) {
+    auto conductor = env().dir->resolve(conductor_name_);
+    if (!conductor) {
+      done(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
+      return;
+    }
+    record_io::write_changes(this, conductor, ctx, "placement", record_io::last_per_record(changes),
+                             std::move(done));
+  }
+
+  placement_model model_;
+  placement_api api_;
+  std::string conductor_name_;
+};
+
+} // namespace
+
+caf::actor spawn_placement(caf::event_based_actor* supervisor, const runtime::role_env& env) {
+  return supervisor->spawn<placement_actor, caf::linked>(env);
+}
+
+} // namespace stratus::actors
