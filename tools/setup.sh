@@ -15,7 +15,7 @@ packages=(
   iproute2 procps lmdb-utils
   # interoperability checks against the reference implementations, and the
   # real OpenStack client the acceptance tests drive
-  python3 python3-cryptography python3-openstackclient tempest
+  python3 python3-cryptography python3-openstackclient python3-osc-placement tempest
   # HTTP load generator for the benchmarks
   wrk
 )
