@@ -1,22 +1,28 @@
 #include "actors/registry.hpp"
 
+#include "actors/compute/compute_actor.hpp"
+#include "actors/compute_conductor/compute_conductor_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/echo/echo_actor.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/identity/identity_actor.hpp"
 #include "actors/image/image_actor.hpp"
 #include "actors/placement/placement_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
 
 namespace stratus::actors {
 
 runtime::role_registry all_roles() {
   runtime::role_registry r;
+  r.add("compute", spawn_compute);
+  r.add("compute-conductor", spawn_compute_conductor);
   r.add("conductor", spawn_conductor);
   r.add("echo", spawn_echo);
   r.add("gateway", spawn_gateway);
   r.add("identity", spawn_identity);
   r.add("image-api", spawn_image);
   r.add("placement", spawn_placement);
+  r.add("scheduler", spawn_scheduler);
   return r;
 }
 

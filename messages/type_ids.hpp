@@ -7,6 +7,7 @@
 
 #include "messages/api.hpp"
 #include "messages/cluster.hpp"
+#include "messages/compute.hpp"
 #include "messages/context.hpp"
 #include "messages/error.hpp"
 #include "messages/identity.hpp"
@@ -72,6 +73,28 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   // -- image
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::image_chunk_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::image_chunk_reply))
+  // -- compute
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::build_servers_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::build_servers_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_instance_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_instance_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_instances_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_instances_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_instance_actions_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_instance_actions_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_hosts_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_hosts_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_host_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_host_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::report_host_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::report_host_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::host_selection))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::select_destinations_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::select_destinations_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::build_instance_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::build_instance_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::instance_action_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::instance_action_reply))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

@@ -161,6 +161,14 @@ void write_node_config(const cluster_spec& c, const node_spec& n,
   settings["identity"].emplace("public_url", c.api_url());
   if (!c.admin_password_file.empty())
     settings["identity"].emplace("admin_password_file", c.admin_password_file.string());
+  // Where the others are: every role hosted here learns, under the other
+  // role's name, the first node that hosts it ("placement" =
+  // "placement@ctl-1"), unless the cluster file says otherwise.
+  for (auto& role : n.roles)
+    for (auto& other : c.nodes)
+      for (auto& hosted : other.roles)
+        if (hosted != role)
+          settings[role].emplace(hosted, hosted + "@" + other.name);
   toml::table roles;
   for (auto& role : n.roles) {
     auto it = settings.find(role);

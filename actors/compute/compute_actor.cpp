@@ -1,0 +1,478 @@
+#include "actors/compute/compute_actor.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "actors/common/json_fields.hpp"
+#include "actors/common/service_call.hpp"
+#include "actors/compute/hypervisor_worker.hpp"
+#include "actors/compute/resource_tracker.hpp"
+#include "actors/compute/server_actions.hpp"
+#include "actors/image/image_fetch.hpp"
+#include "drivers/hypervisor/libvirt/libvirt_driver.hpp"
+#include "messages/compute.hpp"
+#include "messages/context.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log.hpp"
+#include "runtime/random_id.hpp"
+#include "runtime/role_actor.hpp"
+
+namespace stratus::actors {
+namespace {
+
+using namespace stratus::compute;
+using json = nlohmann::json;
+using report_atom = caf::atom_constant<caf::atom("report")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using inventory_atom = caf::atom_constant<caf::atom("inventory")>;
+using fetched_atom = caf::atom_constant<caf::atom("fetched")>;
+
+constexpr auto hypervisor_timeout = std::chrono::minutes(5);
+constexpr auto cell_timeout = std::chrono::seconds(30);
+constexpr auto inventory_interval = std::chrono::seconds(60);
+constexpr auto retry_interval = std::chrono::seconds(2);
+
+std::string read_or_make_uuid(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string uuid;
+  if (in >> uuid && uuid.size() == 36)
+    return uuid;
+  uuid = runtime::new_uuid();
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << uuid << "\n";
+  return uuid;
+}
+
+class compute_actor : public runtime::role_actor {
+public:
+  compute_actor(caf::actor_config& cfg, runtime::role_env env)
+      : role_actor(cfg, std::move(env)) {
+    auto& e = this->env();
+    placement_ = e.setting("placement", "placement@" + e.node);
+    cell_ = e.setting("compute-conductor", "compute-conductor@" + e.node);
+    image_api_ = e.setting("image-api", "image-api@" + e.node);
+    zone_ = e.setting("zone", "nova");
+    tracker_.disk_gb = std::stoull(e.setting("disk_gb", "200"));
+    tracker_.cpu_allocation_ratio = std::stod(e.setting("cpu_allocation_ratio", "4.0"));
+    tracker_.ram_allocation_ratio = std::stod(e.setting("ram_allocation_ratio", "1.0"));
+    tracker_.disk_allocation_ratio = std::stod(e.setting("disk_allocation_ratio", "1.0"));
+    tracker_.reserved_host_memory_mb = std::stoull(e.setting("reserved_host_memory_mb", "512"));
+    report_interval_ = std::chrono::seconds(std::stoll(e.setting("report_interval", "10")));
+    sync_interval_ = std::chrono::seconds(std::stoll(e.setting("sync_power_state_interval", "10")));
+    provider_uuid_ = read_or_make_uuid(e.state_dir / "compute" / "provider_uuid");
+    image_cache_ = e.state_dir / "compute" / "image_cache";
+  }
+
+  caf::behavior make_behavior() override {
+    std::filesystem::create_directories(image_cache_);
+    auto uri = env().setting("libvirt_uri", "");
+    if (uri.empty()) {
+      const auto node_file = env().state_dir / "compute" / "node.xml";
+      hypervisor::write_node_file(node_file.string(),
+                                  {static_cast<uint32_t>(std::stoul(env().setting("vcpus", "8"))),
+                                   std::stoull(env().setting("memory_mb", "16384"))});
+      uri = "test://" + node_file.string();
+    }
+    worker_ = spawn<caf::detached + caf::linked>(
+        hypervisor_worker, [uri] { return hypervisor::connect_libvirt(uri); });
+    send(this, inventory_atom::value);
+    delayed_send(this, sync_interval_, sync_atom::value);
+    return {
+        [this](const msg::context& ctx,
+               const msg::build_instance_request& req) -> caf::result<msg::build_instance_reply> {
+          return build(ctx, req);
+        },
+        [this](const msg::context& ctx, const msg::instance_action_request& req)
+            -> caf::result<msg::instance_action_reply> { return act(ctx, req); },
+        [this](inventory_atom) { update_inventory(); },
+        [this](report_atom) { report(); },
+        [this](sync_atom) { sync_power_states(); },
+        [this](fetched_atom, const std::string& image_id, const std::string& error) {
+          fetched(image_id, error);
+        },
+    };
+  }
+
+private:
+  // -- the resource tracker ------------------------------------------------------------
+
+  /// Host facts from the hypervisor → provider and inventory in placement →
+  /// the first report; retried until it all went through.
+  void update_inventory() {
+    request(worker_, hypervisor_timeout, host_atom::value)
+        .then(
+            [this](std::string& facts) {
+              host_facts_ = json::parse(facts);
+              host_facts_["cpu_arch"] = "x86_64";
+              ensure_provider();
+            },
+            [this](caf::error& e) {
+              LOG_ERROR(env().role, "the hypervisor does not answer: {}", runtime::to_error(e).message);
+              delayed_send(this, retry_interval, inventory_atom::value);
+            });
+  }
+
+  void ensure_provider() {
+    api_support::service_call(
+        this, env().dir->resolve(placement_),
+        {"placement:resource_providers:show", {{"uuid", provider_uuid_}}, {}, nullptr, "placement 1.39"},
+        [this](api_support::service_answer a) {
+          if (a.ok()) {
+            put_inventory(a.body.value("generation", uint64_t{0}));
+            return;
+          }
+          if (a.status != 404) {
+            retry_inventory("reading the resource provider", a);
+            return;
+          }
+          json body{{"name", env().node}, {"uuid", provider_uuid_}};
+          api_support::service_call(
+              this, env().dir->resolve(placement_),
+              {"placement:resource_providers:create", {}, {}, body, "placement 1.39"},
+              [this](api_support::service_answer created) {
+                if (!created.ok() && created.status != 409)
+                  retry_inventory("creating the resource provider", created);
+                else
+                  ensure_provider();
+              });
+        });
+  }
+
+  void put_inventory(uint64_t generation) {
+    json body{{"resource_provider_generation", generation},
+              {"inventories", inventory_for(host_facts_, tracker_)}};
+    api_support::service_call(
+        this, env().dir->resolve(placement_),
+        {"placement:resource_providers:inventories:update", {{"uuid", provider_uuid_}}, {}, body,
+         "placement 1.39"},
+        [this](api_support::service_answer a) {
+          if (a.status == 409) { // someone else moved the generation: read it again
+            ensure_provider();
+            return;
+          }
+          if (!a.ok()) {
+            retry_inventory("reporting the inventory", a);
+            return;
+          }
+          put_traits(a.body.value("resource_provider_generation", uint64_t{0}));
+        });
+  }
+
+  void put_traits(uint64_t generation) {
+    json body{{"resource_provider_generation", generation},
+              {"traits", {"COMPUTE_NODE", "HW_ARCH_X86_64", "COMPUTE_IMAGE_TYPE_RAW",
+                          "COMPUTE_IMAGE_TYPE_QCOW2"}}};
+    api_support::service_call(
+        this, env().dir->resolve(placement_),
+        {"placement:resource_providers:traits:update", {{"uuid", provider_uuid_}}, {}, body,
+         "placement 1.39"},
+        [this](api_support::service_answer a) {
+          if (!a.ok() && a.status != 409) {
+            retry_inventory("reporting the traits", a);
+            return;
+          }
+          if (!reporting_) {
+            reporting_ = true;
+            LOG_INFO(env().role, "reported to placement as provider {}", provider_uuid_);
+            send(this, report_atom::value);
+          }
+          delayed_send(this, inventory_interval, inventory_atom::value);
+        });
+  }
+
+  void retry_inventory(const char* what, const api_support::service_answer& a) {
+    LOG_WARN(env().role, "{} failed ({}); retrying", what, a.error_text());
+    delayed_send(this, retry_interval, inventory_atom::value);
+  }
+
+  /// The heartbeat: the host's facts and usage to the compute-conductor
+  /// (Nova's service report and compute node record).
+  void report() {
+    delayed_send(this, report_interval_, report_atom::value);
+    auto cell = env().dir->resolve(cell_);
+    if (!cell)
+      return;
+    json hv = host_facts_;
+    hv["disk_gb"] = tracker_.disk_gb;
+    hv["failed_builds"] = failed_builds_;
+    hv["cpu_allocation_ratio"] = tracker_.cpu_allocation_ratio;
+    hv["ram_allocation_ratio"] = tracker_.ram_allocation_ratio;
+    hv["host_ip"] = "127.0.0.1";
+    json r{{"hypervisor", hv}, {"provider_uuid", provider_uuid_}, {"zone", zone_}};
+    request(cell, cell_timeout, msg::context{}, msg::report_host_request{env().node, r.dump()})
+        .then([](msg::report_host_reply&) {},
+              [this](caf::error& e) {
+                LOG_WARN(env().role, "heartbeat not taken: {}", runtime::to_error(e).message);
+              });
+  }
+
+  // -- builds ---------------------------------------------------------------------------
+
+  struct build_job {
+    msg::context ctx;
+    json instance;
+    caf::typed_response_promise<msg::build_instance_reply> rp;
+  };
+
+  caf::result<msg::build_instance_reply> build(const msg::context& ctx,
+                                               const msg::build_instance_request& req) {
+    auto job = std::make_shared<build_job>();
+    job->ctx = ctx;
+    job->instance = json::parse(req.instance, nullptr, false);
+    if (!job->instance.is_object() || !job->instance.contains("uuid"))
+      return runtime::make_error(msg::errc::invalid, "the instance record is not valid");
+    job->rp = make_response_promise<msg::build_instance_reply>();
+    const std::string uuid = job->instance["uuid"];
+    update(ctx, uuid, {"scheduling"}, {{"task_state", "spawning"}}, "compute_build_and_run_instance",
+           "", [this, job](std::optional<msg::error> err) {
+             if (err) {
+               job->rp.deliver(runtime::make_error(*err));
+               return;
+             }
+             with_image(json_fields::str(job->instance, "image_ref"),
+                        [this, job](std::string error) {
+                          if (!error.empty())
+                            build_failed(job, "fetching the image failed: " + error);
+                          else
+                            spawn_guest(job);
+                        });
+           });
+    return job->rp;
+  }
+
+  void spawn_guest(std::shared_ptr<build_job> job) {
+    const auto& x = job->instance;
+    const std::string uuid = x["uuid"];
+    const json flavor = x.value("flavor", json::object());
+    request(worker_, hypervisor_timeout, spawn_atom::value, uuid,
+            json_fields::str(x, "instance_name"),
+            static_cast<uint32_t>(std::max<uint64_t>(1, json_fields::count(flavor, "vcpus"))),
+            std::max<uint64_t>(1, json_fields::count(flavor, "ram")), std::string{})
+        .then(
+            [this, job, uuid](int power) {
+              json done{{"vm_state", "active"},
+                        {"task_state", nullptr},
+                        {"power_state", power},
+                        {"launched_at", iso_now()}};
+              update(job->ctx, uuid, {"spawning"}, done, "compute_build_and_run_instance",
+                     "Success", [this, job, uuid, power](std::optional<msg::error> err) {
+                       if (err) {
+                         // Deleted while it was being built: the guest goes.
+                         LOG_INFO(env().role, "{} changed during its build ({}); removing the guest",
+                                  uuid, err->message);
+                         caf::anon_send(worker_, act_atom::value, uuid, std::string{"delete"});
+                       }
+                       failed_builds_ = 0;
+                       job->rp.deliver(msg::build_instance_reply{power});
+                     });
+            },
+            [this, job](caf::error& e) { build_failed(job, runtime::to_error(e).message); });
+  }
+
+  void build_failed(std::shared_ptr<build_job> job, const std::string& why) {
+    ++failed_builds_;
+    const std::string uuid = job->instance["uuid"];
+    caf::anon_send(worker_, act_atom::value, uuid, std::string{"delete"}); // leave nothing
+    update(job->ctx, uuid, {"spawning"}, json::object(), "compute_build_and_run_instance", "Error",
+           [job, why](std::optional<msg::error>) {
+             job->rp.deliver(runtime::make_error(msg::errc::internal, "Build failed: " + why));
+           });
+  }
+
+  /// Calls `done` once the image is in the local cache ("" = no image, or
+  /// an error text). Concurrent builds of one image share one fetch.
+  void with_image(const std::string& image_id, std::function<void(std::string)> done) {
+    if (image_id.empty() || std::filesystem::exists(image_cache_ / image_id)) {
+      done("");
+      return;
+    }
+    auto& waiting = fetching_[image_id];
+    waiting.push_back(std::move(done));
+    if (waiting.size() > 1)
+      return;
+    auto image = env().dir->resolve(image_api_);
+    if (!image) {
+      fetched(image_id, "the image service is not reachable");
+      return;
+    }
+    caf::actor self_handle = caf::actor_cast<caf::actor>(this);
+    image::fetch_image(system(), image, image_id, image_cache_ / image_id,
+                       [self_handle, image_id](std::optional<msg::error> err) {
+                         caf::anon_send(self_handle, fetched_atom::value, image_id,
+                                        err ? err->message : std::string{});
+                       });
+  }
+
+  void fetched(const std::string& image_id, const std::string& error) {
+    auto waiting = std::move(fetching_[image_id]);
+    fetching_.erase(image_id);
+    for (auto& done : waiting)
+      done(error);
+  }
+
+  // -- actions ----------------------------------------------------------------------------
+
+  caf::result<msg::instance_action_reply> act(const msg::context& ctx,
+                                              const msg::instance_action_request& req) {
+    const server_action* action = find_server_action(req.action);
+    if (!action)
+      return runtime::make_error(msg::errc::invalid, "No such server action: " + req.action);
+    auto rp = make_response_promise<msg::instance_action_reply>();
+    request(worker_, hypervisor_timeout, act_atom::value, req.uuid, req.action)
+        .then(
+            [this, ctx, rp, action, uuid = req.uuid](int power) mutable {
+              json done{{"vm_state", action->end_vm_state}, {"task_state", nullptr},
+                        {"power_state", power}};
+              if (action->name == "delete") {
+                done["deleted"] = true;
+                done["deleted_at"] = done["terminated_at"] = iso_now();
+                release(uuid);
+              }
+              update(ctx, uuid, {action->task_state}, done, action->event, "Success",
+                     [rp, power](std::optional<msg::error> err) mutable {
+                       if (err)
+                         rp.deliver(runtime::make_error(*err));
+                       else
+                         rp.deliver(msg::instance_action_reply{power});
+                     });
+            },
+            [this, ctx, rp, action, uuid = req.uuid](caf::error& e) mutable {
+              auto err = runtime::to_error(e);
+              LOG_WARN(env().role, "{} of {} failed: {}", action->name, uuid, err.message);
+              json undo{{"task_state", nullptr}};
+              if (action->name == "delete")
+                undo["vm_state"] = "error";
+              update(ctx, uuid, {action->task_state}, undo, action->event, "Error",
+                     [rp, err](std::optional<msg::error>) mutable {
+                       rp.deliver(runtime::make_error(err));
+                     });
+            });
+    return rp;
+  }
+
+  void release(const std::string& uuid) {
+    api_support::service_call(
+        this, env().dir->resolve(placement_),
+        {"placement:allocations:delete", {{"consumer_uuid", uuid}}, {}, nullptr, "placement 1.39"},
+        [this, uuid](api_support::service_answer a) {
+          if (!a.ok() && a.status != 404)
+            LOG_WARN(env().role, "releasing the allocation of {} failed: {}", uuid, a.error_text());
+        });
+  }
+
+  // -- the power-state sync ------------------------------------------------------------------
+
+  /// Compares what the hypervisor runs with what the cell believes, as
+  /// Nova's _sync_power_states does: a guest that stopped behind our back
+  /// makes its instance stopped; a guest running for an instance that should
+  /// be stopped is stopped; a guest of a deleted instance is removed.
+  void sync_power_states() {
+    delayed_send(this, sync_interval_, sync_atom::value);
+    auto cell = env().dir->resolve(cell_);
+    if (!cell || !reporting_)
+      return;
+    request(worker_, hypervisor_timeout, guests_atom::value)
+        .then(
+            [this, cell](std::string& text) {
+              auto guests = json::parse(text);
+              msg::get_instances_request q;
+              q.host = env().node;
+              q.include_deleted = true;
+              request(cell, cell_timeout, msg::context{}, q)
+                  .then([this, guests](msg::get_instances_reply& reply) {
+                    reconcile(guests, reply.instances);
+                  },
+                        [](caf::error&) {});
+            },
+            [](caf::error&) {});
+  }
+
+  void reconcile(const json& guests, const std::vector<std::string>& instances) {
+    for (auto& text : instances) {
+      auto x = json::parse(text, nullptr, false);
+      if (!x.is_object())
+        continue;
+      const std::string uuid = x["uuid"];
+      const int guest = guests.contains(uuid) ? guests[uuid].get<int>() : 0;
+      if (x.value("deleted", false)) {
+        if (guests.contains(uuid)) {
+          LOG_WARN(env().role, "removing the guest of deleted instance {}", uuid);
+          caf::anon_send(worker_, act_atom::value, uuid, std::string{"delete"});
+        }
+        continue;
+      }
+      if (!x["task_state"].is_null())
+        continue; // an action is under way: it decides
+      const auto vm = json_fields::str(x, "vm_state");
+      const int recorded = x.value("power_state", 0);
+      if (vm == "stopped" && guest == 1) {
+        LOG_WARN(env().role, "{} should be stopped but runs; stopping it", uuid);
+        caf::anon_send(worker_, act_atom::value, uuid, std::string{"stop"});
+        continue;
+      }
+      if (guest == recorded)
+        continue;
+      json changes{{"power_state", guest}};
+      if (vm == "active" && (guest == 0 || guest == 4 || guest == 6)) {
+        LOG_WARN(env().role, "{} is no longer running (power state {}); marking it stopped", uuid, guest);
+        changes["vm_state"] = "stopped";
+      }
+      update(msg::context{}, uuid, {""}, changes, "", "", [](std::optional<msg::error>) {});
+    }
+  }
+
+  // -- talking to the compute-conductor ---------------------------------------------------------
+
+  void update(const msg::context& ctx, const std::string& uuid, std::vector<std::string> expected,
+              json changes, std::string event, std::string result,
+              std::function<void(std::optional<msg::error>)> done) {
+    auto cell = env().dir->resolve(cell_);
+    if (!cell) {
+      done(msg::error{msg::errc::unavailable, "the compute-conductor is not reachable"});
+      return;
+    }
+    msg::update_instance_request req;
+    req.uuid = uuid;
+    req.expected_task_states = std::move(expected);
+    req.changes = changes.dump();
+    req.event = std::move(event);
+    req.event_result = std::move(result);
+    request(cell, cell_timeout, ctx, req)
+        .then([done](msg::update_instance_reply&) { done(std::nullopt); },
+              [done](caf::error& e) { done(runtime::to_error(e)); });
+  }
+
+  static std::string iso_now() {
+    auto t = static_cast<std::time_t>(runtime::unix_seconds());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000000", &tm);
+    return buf;
+  }
+
+  caf::actor worker_;
+  std::string placement_, cell_, image_api_, zone_, provider_uuid_;
+  std::filesystem::path image_cache_;
+  tracker_settings tracker_;
+  json host_facts_ = json::object();
+  std::chrono::seconds report_interval_{10}, sync_interval_{10};
+  bool reporting_ = false;
+  int64_t failed_builds_ = 0;
+  std::map<std::string, std::vector<std::function<void(std::string)>>> fetching_;
+};
+
+} // namespace
+
+caf::actor spawn_compute(caf::event_based_actor* supervisor, const runtime::role_env& env) {
+  return supervisor->spawn<compute_actor, caf::linked>(env);
+}
+
+} // namespace stratus::actors
