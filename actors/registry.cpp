@@ -1,6 +1,7 @@
 #include "actors/registry.hpp"
 
 #include "actors/compute/compute_actor.hpp"
+#include "actors/compute_api/compute_api_actor.hpp"
 #include "actors/compute_conductor/compute_conductor_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/echo/echo_actor.hpp"
@@ -15,6 +16,7 @@ namespace stratus::actors {
 runtime::role_registry all_roles() {
   runtime::role_registry r;
   r.add("compute", spawn_compute);
+  r.add("compute-api", spawn_compute_api);
   r.add("compute-conductor", spawn_compute_conductor);
   r.add("conductor", spawn_conductor);
   r.add("echo", spawn_echo);

@@ -64,7 +64,10 @@ struct update_instance_request {
 struct get_instances_reply {
   STRATUS_MESSAGE("compute.get_instances_reply", 1, 1) // 1: initial
   std::vector<std::string> instances; // JSON records
-  STRATUS_FIELDS(instances)
+  uint32_t count = 0;                 // of the selection (live instances)
+  uint64_t vcpus = 0;                 // their flavors' sum, for quotas
+  uint64_t memory_mb = 0;
+  STRATUS_FIELDS(instances, count, vcpus, memory_mb)
 };
 
 /// Instances by UUID, or all of a project (or every project), or on a host.
@@ -75,7 +78,8 @@ struct get_instances_request {
   std::string project_id;         // "" = every project
   std::string host;               // "" = any host
   bool include_deleted = false;
-  STRATUS_FIELDS(uuids, project_id, host, include_deleted)
+  bool usage_only = false; // just count, vcpus and memory_mb (quota checks)
+  STRATUS_FIELDS(uuids, project_id, host, include_deleted, usage_only)
 };
 
 struct get_instance_actions_reply {

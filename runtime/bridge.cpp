@@ -305,6 +305,10 @@ void serve_inbound(bridge_actor* self, inbound_request& in) {
   // Only work actually started is remembered: a refused request may be retried.
   if (!dedup_key.empty() && !first_attempt(self, dedup_key, in.route, env.correlation_id))
     return;
+  // The stamp identifies this hop's request only: requests the handler makes
+  // with the same context are new requests and get stamps of their own.
+  env.ctx.client_id.clear();
+  env.ctx.sequence = 0;
   entry->serve(self, target, env, deadline, std::move(sink));
 }
 

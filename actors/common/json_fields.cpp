@@ -1,5 +1,7 @@
 #include "actors/common/json_fields.hpp"
 
+#include <algorithm>
+
 namespace stratus::json_fields {
 namespace {
 
@@ -24,7 +26,9 @@ bool flag(const json& j, const char* key, bool fallback) {
 
 uint64_t count(const json& j, const char* key) {
   auto f = field(j, key);
-  return f && f->is_number_unsigned() ? f->get<uint64_t>() : 0;
+  if (!f || !f->is_number_integer())
+    return 0;
+  return f->is_number_unsigned() ? f->get<uint64_t>() : static_cast<uint64_t>(std::max<int64_t>(0, f->get<int64_t>()));
 }
 
 std::vector<std::string> strings(const json& j, const char* key) {

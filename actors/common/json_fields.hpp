@@ -16,7 +16,7 @@ using json = nlohmann::json;
 std::string str(const json& j, const char* key);
 /// The boolean attribute `key` (`fallback` if absent or not a boolean).
 bool flag(const json& j, const char* key, bool fallback);
-/// The unsigned integer attribute `key` (0 if absent or not one).
+/// The non-negative integer attribute `key` (0 if absent, negative or not one).
 uint64_t count(const json& j, const char* key);
 /// The strings of the array attribute `key` (other items and types ignored).
 std::vector<std::string> strings(const json& j, const char* key);

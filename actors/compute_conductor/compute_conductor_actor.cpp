@@ -188,15 +188,26 @@ private:
         return false;
       return req.host.empty() || json_fields::str(x, "host") == req.host;
     };
+    auto take = [&](const json& x) {
+      if (!wanted(x))
+        return;
+      if (!x.value("deleted", false)) {
+        const json flavor = x.value("flavor", json::object());
+        out.count += 1;
+        out.vcpus += json_fields::count(flavor, "vcpus");
+        out.memory_mb += json_fields::count(flavor, "ram");
+      }
+      if (!req.usage_only)
+        out.instances.push_back(x.dump());
+    };
     if (!req.uuids.empty()) {
       for (auto& uuid : req.uuids)
-        if (auto x = book_.instance(uuid); x && wanted(*x))
-          out.instances.push_back(x->dump());
+        if (auto x = book_.instance(uuid))
+          take(*x);
       return out;
     }
     for (auto& [uuid, x] : book_.instances())
-      if (wanted(x))
-        out.instances.push_back(x.dump());
+      take(x);
     return out;
   }
 

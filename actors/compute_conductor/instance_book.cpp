@@ -7,6 +7,7 @@
 #include "actors/common/json_fields.hpp"
 #include "messages/compute.hpp"
 #include "messages/context.hpp"
+#include "runtime/random_id.hpp"
 
 namespace stratus::compute {
 namespace {
@@ -189,6 +190,7 @@ book_result instance_book::update_host(const std::string& name, const json& chan
   if (it == hosts_.end()) {
     record = {{"host", name},
               {"id", ++last_host_id_},
+              {"uuid", runtime::new_uuid()},
               {"binary", "nova-compute"},
               {"zone", "nova"},
               {"status", "enabled"},

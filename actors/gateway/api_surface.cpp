@@ -32,7 +32,7 @@ std::vector<api_surface> all_apis() {
   std::vector<api_surface> out;
   out.push_back({api_kind::identity, error_style::keystone, identity_routes()});
   out.push_back({api_kind::image, error_style::glance, image_routes()});
-  out.push_back({api_kind::compute, error_style::nova, {"/compute", "compute-api", {}}});
+  out.push_back({api_kind::compute, error_style::nova, compute_routes()});
   out.push_back({api_kind::network, error_style::neutron, {"/network", "network-server", {}}});
   out.push_back({api_kind::placement, error_style::placement, placement_routes()});
   return out;
@@ -66,7 +66,7 @@ std::optional<http_response> version_document(const api_surface& api, const std:
   case api_kind::compute: {
     const json v21{{"id", "v2.1"},
                    {"status", "CURRENT"},
-                   {"version", "2.1"},
+                   {"version", "2.79"},
                    {"min_version", "2.1"},
                    {"updated", "2013-07-23T11:33:21Z"},
                    {"links", self_link(root + "/v2.1/")}};

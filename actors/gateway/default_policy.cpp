@@ -74,6 +74,20 @@ void add_default_rules(policy& p) {
         "get_usage"})
     p.set(std::string{"image:"} + op, "rule:authenticated");
 
+  // -- compute: project members for their servers, key pairs, groups and
+  //    limits (the role checks ownership); admins for flavors, hosts,
+  //    services and other projects' quotas, as Nova's defaults.
+  for (const auto& r : compute_routes().routes)
+    p.set(r.operation, "rule:authenticated");
+  for (const char* op :
+       {"os-flavor-manage:create", "os-flavor-manage:update", "os-flavor-manage:delete",
+        "os-flavor-manage:action", "os-flavor-access", "os-flavor-extra-specs:create",
+        "os-flavor-extra-specs:update", "os-flavor-extra-specs:delete", "os-quota-sets:update",
+        "os-quota-sets:delete", "os-hypervisors:list", "os-hypervisors:list-detail",
+        "os-hypervisors:statistics", "os-hypervisors:show", "os-services:list",
+        "os-services:update", "os-availability-zone:detail"})
+    p.set(std::string{"os_compute_api:"} + op, "rule:admin_required");
+
   // -- placement: the service's own API, for admins and services (Nova's
   //    service user) only, as Placement's defaults have it; project readers
   //    may see their project's usages.

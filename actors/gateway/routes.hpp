@@ -53,6 +53,8 @@ route_match match_route(const api_routes& api, const std::string& method, const 
 api_routes identity_routes();
 /// The Glance v2 routes (https://docs.openstack.org/api-ref/image/v2/).
 api_routes image_routes();
+/// The Nova v2.1 routes (https://docs.openstack.org/api-ref/compute/).
+api_routes compute_routes();
 /// The Placement routes (https://docs.openstack.org/api-ref/placement/).
 api_routes placement_routes();
 

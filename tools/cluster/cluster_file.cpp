@@ -40,9 +40,10 @@ cluster_spec all_in_one() {
     n.roles = std::move(roles);
     c.nodes.push_back(std::move(n));
   };
-  add("ctl-1", {"conductor", "identity", "image-api", "placement", "gateway", "echo"});
-  add("cmp-1", {"echo"});
-  add("cmp-2", {"echo"});
+  add("ctl-1", {"conductor", "identity", "image-api", "placement", "compute-api",
+                "compute-conductor", "scheduler", "gateway", "echo"});
+  add("cmp-1", {"compute", "echo"});
+  add("cmp-2", {"compute", "echo"});
   c.all_in_one_layout = true;
   return c;
 }

@@ -1,0 +1,141 @@
+#pragma once
+// The Compute API (Nova v2.1, microversions 2.1–2.79) as operations named
+// by Nova's policy rules ("os_compute_api:servers:create"). Flavors, key
+// pairs, server groups and quotas are answered from the compute API's own
+// catalog; what concerns instances and hosts is answered from a view the
+// compute-conductor gave first (cell_view), and changes to instances come
+// back as requests for it: new builds, and compare-and-swap transitions
+// that a compute host then carries out.
+//
+// https://docs.openstack.org/api-ref/compute/
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/common/api_answer.hpp"
+#include "actors/common/api_call.hpp"
+#include "actors/common/json_fields.hpp"
+#include "actors/common/microversion.hpp"
+#include "actors/common/operation_table.hpp"
+#include "actors/compute_api/compute_catalog.hpp"
+#include "messages/compute.hpp"
+
+namespace stratus::compute {
+
+/// The newest microversion this compute API speaks.
+constexpr int max_minor = 79;
+
+/// What an operation needs to know from the compute-conductor first.
+struct cell_needs {
+  bool server = false;            // the instance named by {server_id}
+  bool project_servers = false;   // the caller's project's (all, with all_tenants for admins)
+  bool all_servers = false;       // every instance (hypervisor usage)
+  bool usage = false;             // the project's counts, for quotas
+  bool hosts = false;             // compute hosts and services
+  bool actions = false;           // the server's instance actions
+  std::string image_id;           // the image a new server boots from
+};
+
+/// What the compute-conductor answered.
+struct cell_view {
+  std::vector<json> servers;
+  json hosts = json::array();
+  uint32_t instances_used = 0;
+  uint64_t cores_used = 0;
+  uint64_t ram_used = 0;
+  json actions = json::array();
+  json image; // the image as the caller sees it; null if there is none
+};
+
+/// A change of one instance: the compare-and-swap, then, if it wins, the
+/// action a compute host carries out (or a delete done here when no host
+/// has the instance).
+struct instance_transition {
+  msg::update_instance_request update;
+  std::string host;   // "" = none
+  std::string action; // server action for compute@host, "" = none
+  bool local_delete = false;
+  std::string conflict_message; // the 409 text if the CAS loses
+};
+
+struct compute_result : api_support::api_answer {
+  compute_result() = default;
+  compute_result(api_support::api_answer a)
+      : api_answer(std::move(a)) {} // NOLINT: a plain answer is a result
+  std::vector<record_change> changes;           // catalog records to write first
+  std::optional<msg::build_servers_request> build;
+  std::vector<instance_transition> transitions;
+  std::optional<msg::update_host_request> host_update;
+};
+
+/// One request as the operations see it.
+struct compute_call {
+  api_support::api_call& call;
+  int minor = 1;
+  const cell_view& cell;
+  bool at_least(int m) const {
+    return minor >= m;
+  }
+  bool admin() const {
+    return call.caller_is_admin();
+  }
+};
+
+struct compute_settings {
+  std::string default_zone = "nova";
+  std::size_t max_limit = 1000; // Nova's [api] max_limit
+};
+
+class compute_api {
+public:
+  compute_api(compute_catalog& catalog, compute_settings settings = {});
+
+  static const api_support::microversion_range& versions();
+
+  /// What `req` needs from the compute-conductor before it can run.
+  cell_needs needs(const msg::context& ctx, const msg::api_call_request& req) const;
+
+  /// Runs the operation with what the compute-conductor answered.
+  compute_result handle(const msg::context& ctx, const msg::api_call_request& req,
+                        const cell_view& cell, int64_t now);
+
+private:
+  using op = std::function<compute_result(compute_call&)>;
+  void add(const std::string& name, op f);
+  void add_flavor_operations();
+  void add_keypair_operations();
+  void add_server_group_operations();
+  void add_quota_operations();
+  void add_server_operations();
+  void add_server_action_operations();
+  void add_host_operations();
+
+  compute_catalog& catalog_;
+  compute_settings settings_;
+  api_support::operation_table<compute_result> ops_;
+  const cell_view* cell_ = nullptr; // of the request being run
+  int minor_ = 1;
+};
+
+// -- helpers shared by the operation files ---------------------------------------------
+
+using api_support::api_error;
+using api_support::api_json;
+using api_support::api_no_content;
+using json_fields::count;
+using json_fields::flag;
+using json_fields::str;
+
+/// The image id of an imageRef (an id or a URL ending in one).
+std::string image_id_of(const std::string& ref);
+/// 202 Accepted with no body.
+compute_result accepted();
+/// The server the request names (already fetched), or a 404 answer.
+const json* path_server(compute_call& c, compute_result& missing);
+/// A query parameter's value, or "".
+std::string query(const compute_call& c, const std::string& name);
+/// Nova's time format: "2026-11-26T05:39:52Z".
+std::string nova_time(int64_t unix_seconds);
+
+} // namespace stratus::compute
