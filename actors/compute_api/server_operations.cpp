@@ -108,16 +108,14 @@ void compute_api::add_server_operations() {
       return api_error(msg::errc::invalid, "Flavor's memory is too small for requested image.");
     // networks: "none", "auto" or a list (required from 2.37)
     json networks = body.value("networks", json());
+    if (networks.is_string() && (!c.at_least(37) || (networks != "none" && networks != "auto")))
+      return api_error(msg::errc::invalid, "Invalid input for field/attribute networks.");
     if (networks.is_null()) {
       if (c.at_least(37))
         return api_error(msg::errc::invalid, "Invalid input for field/attribute server. Value: "
                                              "'networks' is a required property");
-      networks = "auto";
+      networks = "auto"; // before 2.37, no networks meant whatever the project has
     }
-    if (networks.is_string() && networks != "none" && networks != "auto")
-      return api_error(msg::errc::invalid, "Invalid input for field/attribute networks.");
-    if (networks.is_string() && !c.at_least(37))
-      return api_error(msg::errc::invalid, "Invalid input for field/attribute networks.");
     if (networks.is_array()) {
       for (auto& n : networks)
         if (!n.is_object() || !(n.contains("uuid") || n.contains("port")))
