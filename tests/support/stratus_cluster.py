@@ -30,8 +30,9 @@ class Cluster:
     """`with Cluster(settings) as c:` starts an all-in-one cluster; `settings`
     become [roles.*] tables of its cluster file."""
 
-    def __init__(self, role_settings=None):
+    def __init__(self, role_settings=None, compute_nodes=0):
         self.role_settings = role_settings or {}
+        self.compute_nodes = compute_nodes
         self.dir = tempfile.mkdtemp(prefix="stratus-py-")
         self.state = os.path.join(self.dir, "state")
 
@@ -40,8 +41,13 @@ class Cluster:
         for role, settings in self.role_settings.items():
             lines.append(f"[roles.{role}]")
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
-        lines += ['[[node]]', 'name = "ctl-1"', 'roles = ["conductor", "identity", "image-api", "placement", "gateway"]',
-                  '[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
+        lines += ['[[node]]', 'name = "ctl-1"',
+                  'roles = ["conductor", "identity", "image-api", "placement", "compute-api", '
+                  '"compute-conductor", "scheduler", "gateway"]']
+        if self.compute_nodes == 0:
+            lines += ['[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
+        for i in range(1, self.compute_nodes + 1):
+            lines += ['[[node]]', f'name = "cmp-{i}"', 'roles = ["compute"]']
         self.cluster_file = os.path.join(self.dir, "cluster.toml")
         with open(self.cluster_file, "w") as f:
             f.write("\n".join(lines) + "\n")
