@@ -53,6 +53,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 constexpr auto default_request_timeout = 30s;
 /// How often expired requests in flight are failed with `timeout`.
 constexpr auto sweep_interval = 50ms;
+constexpr auto peer_grace_check = 20ms; // how often requests waiting for a new peer look again
 /// Replies kept for answering retries of non-idempotent requests.
 constexpr std::size_t dedup_capacity = 10000;
 
@@ -79,6 +80,9 @@ struct bridge_state {
   bool sweep_scheduled = false;
   std::unordered_map<std::string, dedup_entry> dedup;
   std::deque<std::string> dedup_order;
+  /// Requests to peers not heard from yet just after start, sent when the
+  /// peer comes up (or failed once it is known to be down).
+  std::unordered_map<std::string, std::vector<std::function<void()>>> waiting_for_peer;
 };
 
 using bridge_actor = caf::stateful_actor<bridge_state>;
@@ -129,14 +133,15 @@ void deliver_reply(caf::typed_response_promise<Reply>& rp, const wire::envelope*
   }
 }
 
+/// Sends a request to a peer now; the caller's promise gets the reply.
 template <msg::request_message T>
-caf::result<typename T::reply_type> forward_request(bridge_actor* self, const std::string& dest,
-                                                    msg::context& ctx, T& x) {
-  using reply_type = typename T::reply_type;
+void send_request(bridge_actor* self, const std::string& dest, const std::string& node,
+                  msg::context ctx, T& x, caf::typed_response_promise<typename T::reply_type> rp) {
   auto& st = self->state;
-  const auto node = st.deps.dir->split(dest).second;
-  if (!st.deps.tp->is_up(node))
-    return make_error(msg::errc::unavailable, "node " + node + " is unreachable");
+  if (!st.deps.tp->is_up(node)) {
+    rp.deliver(make_error(msg::errc::unavailable, "node " + node + " is unreachable"));
+    return;
+  }
   if constexpr (!msg::is_idempotent<T>()) {
     if (ctx.sequence == 0) {
       ctx.client_id = st.deps.client_id;
@@ -145,7 +150,6 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
   }
   auto env = addressed(wire::kind::request, x, st.deps.node, dest, ctx);
   env.correlation_id = st.next_correlation++;
-  auto rp = self->make_response_promise<reply_type>();
   st.pending.emplace(env.correlation_id,
                      pending_call{node, [rp](const wire::envelope* reply,
                                              const msg::error& err) mutable {
@@ -154,7 +158,38 @@ caf::result<typename T::reply_type> forward_request(bridge_actor* self, const st
   st.deadlines.emplace(steady_deadline(ctx), env.correlation_id);
   schedule_sweep(self);
   st.deps.tp->send(node, wire::encode(env));
+}
+
+template <msg::request_message T>
+caf::result<typename T::reply_type> forward_request(bridge_actor* self, const std::string& dest,
+                                                    msg::context& ctx, T& x) {
+  auto& st = self->state;
+  const auto node = st.deps.dir->split(dest).second;
+  if (!st.deps.tp->may_reach(node))
+    return make_error(msg::errc::unavailable, "node " + node + " is unreachable");
+  auto rp = self->template make_response_promise<typename T::reply_type>();
+  if (st.deps.tp->is_up(node)) {
+    send_request(self, dest, node, ctx, x, rp);
+  } else {
+    // Just started, the peer not heard from yet: wait for it.
+    st.waiting_for_peer[node].push_back(
+        [self, dest, node, ctx, x, rp]() mutable { send_request(self, dest, node, ctx, x, rp); });
+    self->delayed_send(self, peer_grace_check, sweep_atom::value);
+  }
   return rp;
+}
+
+/// Sends what waits for `peer` if it is up, or fails it once it cannot be.
+void release_waiting(bridge_actor* self, const std::string& peer) {
+  auto& st = self->state;
+  auto it = st.waiting_for_peer.find(peer);
+  if (it == st.waiting_for_peer.end() ||
+      (!st.deps.tp->is_up(peer) && st.deps.tp->may_reach(peer)))
+    return;
+  auto calls = std::move(it->second);
+  st.waiting_for_peer.erase(it);
+  for (auto& send : calls)
+    send(); // up: sent; down: answered unavailable
 }
 
 /// A handler that never matches (for types that are not requests).
@@ -187,9 +222,18 @@ void complete(bridge_actor* self, uint64_t correlation, const wire::envelope* re
   done(reply, err);
 }
 
+void release_waiting(bridge_actor* self, const std::string& peer);
+
 void sweep(bridge_actor* self) {
   auto& st = self->state;
   st.sweep_scheduled = false;
+  std::vector<std::string> peers;
+  for (auto& [peer, calls] : st.waiting_for_peer)
+    peers.push_back(peer);
+  for (auto& peer : peers)
+    release_waiting(self, peer);
+  if (!st.waiting_for_peer.empty())
+    self->delayed_send(self, peer_grace_check, sweep_atom::value);
   const auto now = clock::now();
   while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
     const auto corr = st.deadlines.begin()->second;
@@ -327,6 +371,7 @@ caf::behavior bridge(bridge_actor* self, bridge_deps deps) {
       LOG_INFO("transport", "node {} is {}", ev.peer, ev.up ? "up" : "down");
       if (!ev.up)
         fail_peer(self, ev.peer);
+      release_waiting(self, ev.peer);
     },
     [self](sweep_atom) { sweep(self); },
   };

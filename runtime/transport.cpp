@@ -94,6 +94,7 @@ struct transport::impl {
 
   mutable std::mutex mu;                              // guards peers (the map) and queue
   std::map<std::string, std::shared_ptr<peer>> peers;
+  const int64_t started_ms = now_ms();
   std::vector<command> queue;
   bool wake_pending = false;
   int wake_fd = -1;
@@ -480,6 +481,18 @@ bool transport::is_up(const std::string& peer) const {
   std::lock_guard<std::mutex> g{impl_->mu};
   auto i = impl_->peers.find(peer);
   return i != impl_->peers.end() && i->second->up;
+}
+
+bool transport::may_reach(const std::string& peer) const {
+  std::lock_guard<std::mutex> g{impl_->mu};
+  auto i = impl_->peers.find(peer);
+  if (i == impl_->peers.end())
+    return false;
+  if (i->second->up)
+    return true;
+  // Not heard from yet, just after start: not known to be down.
+  const int64_t grace = impl_->opts.heartbeat.count() * impl_->opts.liveness;
+  return i->second->last_seen_ms < 0 && impl::now_ms() - impl_->started_ms < grace;
 }
 
 std::vector<peer_info> transport::peers() const {

@@ -81,6 +81,9 @@ public:
   void reply(const std::string& route, msg::bytes body);
 
   bool is_up(const std::string& peer) const;
+  /// Up, or not heard from yet in the first liveness period after start
+  /// (not known to be down): whether a request to it is worth sending.
+  bool may_reach(const std::string& peer) const;
   std::vector<peer_info> peers() const;
   transport_stats stats() const;
 

@@ -33,11 +33,13 @@ using report_atom = caf::atom_constant<caf::atom("report")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using inventory_atom = caf::atom_constant<caf::atom("inventory")>;
 using fetched_atom = caf::atom_constant<caf::atom("fetched")>;
+using later_atom = caf::atom_constant<caf::atom("later")>;
 
 constexpr auto hypervisor_timeout = std::chrono::minutes(5);
 constexpr auto cell_timeout = std::chrono::seconds(30);
 constexpr auto inventory_interval = std::chrono::seconds(60);
 constexpr auto retry_interval = std::chrono::seconds(2);
+constexpr int update_attempts = 30; // ~a minute of a compute-conductor restarting
 
 std::string read_or_make_uuid(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -96,6 +98,14 @@ public:
         [this](sync_atom) { sync_power_states(); },
         [this](fetched_atom, const std::string& image_id, const std::string& error) {
           fetched(image_id, error);
+        },
+        [this](later_atom, uint64_t id) {
+          auto it = later_.find(id);
+          if (it == later_.end())
+            return;
+          auto f = std::move(it->second);
+          later_.erase(it);
+          f();
         },
     };
   }
@@ -430,23 +440,64 @@ private:
 
   // -- talking to the compute-conductor ---------------------------------------------------------
 
+  /// A state change through the compute-conductor. One that cannot reach
+  /// it (restarting, its node down) is tried again for a while: the guest
+  /// exists, and the cell must learn so.
   void update(const msg::context& ctx, const std::string& uuid, std::vector<std::string> expected,
               json changes, std::string event, std::string result,
-              std::function<void(std::optional<msg::error>)> done) {
-    auto cell = env().dir->resolve(cell_);
-    if (!cell) {
-      done(msg::error{msg::errc::unavailable, "the compute-conductor is not reachable"});
-      return;
-    }
+              std::function<void(std::optional<msg::error>)> done, int attempt = 1) {
     msg::update_instance_request req;
     req.uuid = uuid;
-    req.expected_task_states = std::move(expected);
+    req.expected_task_states = expected;
     req.changes = changes.dump();
-    req.event = std::move(event);
-    req.event_result = std::move(result);
+    req.event = event;
+    req.event_result = result;
+    auto retry = [=, this](const msg::error& err) {
+      if (attempt >= update_attempts) {
+        done(err);
+        return;
+      }
+      const auto id = ++next_later_;
+      later_[id] = [=, this] { update(ctx, uuid, expected, changes, event, result, done, attempt + 1); };
+      delayed_send(this, retry_interval, later_atom::value, id);
+    };
+    auto cell = env().dir->resolve(cell_);
+    if (!cell) {
+      retry(msg::error{msg::errc::unavailable, "the compute-conductor is not reachable"});
+      return;
+    }
     request(cell, cell_timeout, ctx, req)
         .then([done](msg::update_instance_reply&) { done(std::nullopt); },
-              [done](caf::error& e) { done(runtime::to_error(e)); });
+              [=, this](caf::error& e) {
+                auto err = runtime::to_error(e);
+                if (err.code == msg::errc::unavailable || err.code == msg::errc::timeout)
+                  retry(err);
+                else if (err.code == msg::errc::conflict && attempt > 1)
+                  already_applied(cell, uuid, changes, err, done);
+                else
+                  done(err);
+              });
+  }
+
+  /// A retried change that conflicts may have been applied by the attempt
+  /// whose answer was lost: it counts as done if the record shows it.
+  void already_applied(const caf::actor& cell, const std::string& uuid, const json& changes,
+                       msg::error conflict, std::function<void(std::optional<msg::error>)> done) {
+    msg::get_instances_request q;
+    q.uuids = {uuid};
+    q.include_deleted = true;
+    request(cell, cell_timeout, msg::context{}, q)
+        .then(
+            [=](msg::get_instances_reply& reply) {
+              if (reply.instances.empty())
+                return done(conflict);
+              const auto x = json::parse(reply.instances.front());
+              for (auto& [k, v] : changes.items())
+                if (x.value(k, json()) != v)
+                  return done(conflict);
+              done(std::nullopt);
+            },
+            [=](caf::error&) { done(conflict); });
   }
 
   static std::string iso_now() {
@@ -467,6 +518,8 @@ private:
   bool reporting_ = false;
   int64_t failed_builds_ = 0;
   std::map<std::string, std::vector<std::function<void(std::string)>>> fetching_;
+  std::map<uint64_t, std::function<void()>> later_; // retries waiting for their time
+  uint64_t next_later_ = 0;
 };
 
 } // namespace

@@ -23,9 +23,11 @@ namespace {
 
 using namespace stratus::compute;
 using load_atom = caf::atom_constant<caf::atom("load")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 constexpr auto load_retry = std::chrono::milliseconds(500);
 constexpr auto schedule_timeout = std::chrono::seconds(60);
+constexpr auto sweep_interval = std::chrono::seconds(5);
 const std::vector<std::string> build_task_states{"scheduling", "block_device_mapping",
                                                  "networking", "spawning"};
 
@@ -103,6 +105,7 @@ private:
             -> caf::result<msg::report_host_reply> {
           return report_host(ctx, req);
         },
+        [this](sweep_atom) { sweep_stuck_builds(); },
     };
   }
 
@@ -122,7 +125,15 @@ private:
                    book_.hosts().size());
           set_default_handler(caf::print_and_drop);
           become(ready());
+          const auto now = runtime::unix_seconds();
+          for (auto& [uuid, x] : book_.instances())
+            last_change_[uuid] = now; // a restart gives builds in flight their whole time again
+          // Hosts were up a moment ago as far as anyone knows (Nova reads the
+          // last report from its database); service_down_time tells if not.
+          for (auto& [name, h] : book_.hosts())
+            last_seen_[name] = now;
           resume_interrupted_builds();
+          delayed_send(this, sweep_interval, sweep_atom::value);
         },
         [this](const std::string& reason) {
           LOG_WARN(env().role, "loading compute records failed ({}); retrying", reason);
@@ -161,6 +172,7 @@ private:
       done(r.error, nullptr);
       return;
     }
+    last_change_[req.uuid] = runtime::unix_seconds();
     write(ctx, std::move(r.changes), [this, uuid = req.uuid, done](std::optional<msg::error> err) {
       done(err, err ? nullptr : book_.instance(uuid));
     });
@@ -277,6 +289,8 @@ private:
     if (!spec.is_object())
       return runtime::make_error(msg::errc::invalid, "the request spec must be a JSON object");
     auto r = book_.create(std::move(records), ctx, runtime::unix_seconds());
+    for (auto& uuid : uuids)
+      last_change_[uuid] = runtime::unix_seconds();
     auto rp = make_response_promise<msg::build_servers_reply>();
     const auto count = static_cast<uint32_t>(uuids.size());
     write(ctx, std::move(r.changes),
@@ -306,7 +320,13 @@ private:
       }
     for (auto& [key, entry] : by_spec) {
       LOG_INFO(env().role, "scheduling {} interrupted builds again", entry.second.size());
-      schedule(msg::context{}, entry.first, entry.second);
+      // A claim the scheduler made before the stop would refuse the new one.
+      auto left = std::make_shared<std::size_t>(entry.second.size());
+      for (auto& uuid : entry.second)
+        release(uuid, [this, left, spec = entry.first, uuids = entry.second] {
+          if (--*left == 0)
+            schedule(msg::context{}, spec, uuids);
+        });
     }
   }
 
@@ -438,6 +458,27 @@ private:
                "Error", [this, uuid](bool) { release(uuid); });
   }
 
+  /// Builds that stopped moving (their compute host died with them, or its
+  /// answer was lost) end in ERROR after build_timeout, as Nova's
+  /// instance_build_timeout makes them: nothing stays in BUILD for ever.
+  void sweep_stuck_builds() {
+    delayed_send(this, sweep_interval, sweep_atom::value);
+    const auto now = runtime::unix_seconds();
+    std::vector<std::string> stuck;
+    for (auto& [uuid, x] : book_.instances())
+      if (!x.value("deleted", false) && json_fields::str(x, "vm_state") == "building" &&
+          now - last_change_[uuid] > build_timeout_.count())
+        stuck.push_back(uuid);
+    for (auto& uuid : stuck) {
+      LOG_WARN(env().role, "build of {} timed out", uuid);
+      last_change_[uuid] = now;
+      fail_build(msg::context{}, uuid,
+                 "Build of instance " + uuid + " aborted: it did not finish within " +
+                     std::to_string(build_timeout_.count()) + " seconds.",
+                 "");
+    }
+  }
+
   // -- placement ------------------------------------------------------------------------
 
   void claim(const std::string& uuid, const msg::host_selection& sel,
@@ -465,7 +506,8 @@ private:
   }
 
   instance_book book_;
-  std::map<std::string, int64_t> last_seen_; // host → last report (Unix seconds)
+  std::map<std::string, int64_t> last_seen_;   // host → last report (Unix seconds)
+  std::map<std::string, int64_t> last_change_; // instance → its last transition here
   std::string conductor_, scheduler_, placement_;
   int max_attempts_ = 3;
   int64_t service_down_time_ = 60;
