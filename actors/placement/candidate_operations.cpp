@@ -1,9 +1,12 @@
 // GET /allocation_candidates: what the scheduler asks before it claims.
 // https://docs.openstack.org/api-ref/placement/#allocation-candidates
 //
-// The reply is written as text, and each provider's summary is kept until
-// the provider's generation moves (every inventory, trait or allocation
-// change moves it): at a thousand providers, the reply is mostly copying.
+// The reply is written as text, and each provider's quoted uuid and
+// summary are kept until the provider's generation moves (every inventory,
+// trait or allocation change moves it): at a thousand providers, the reply
+// is mostly copying.
+
+#include <unordered_set>
 
 #include "actors/placement/candidates.hpp"
 #include "actors/placement/placement_api.hpp"
@@ -43,44 +46,20 @@ std::string amounts_text(const resource_amounts& amounts) {
   return out + '}';
 }
 
-std::string request_text(const allocation_candidate& a, const placement_call& c) {
-  std::string out;
-  if (c.at_least(12)) {
-    out = "{\"allocations\":{";
-    bool first = true;
-    for (auto& [rp, amounts] : a.allocations) {
-      if (!first)
-        out += ',';
-      first = false;
-      out += quoted(rp) + ":{\"resources\":" + amounts_text(amounts) + '}';
-    }
-    out += '}';
-    if (c.at_least(34)) {
-      out += ",\"mappings\":{\"\":[";
-      first = true;
-      for (auto& [rp, amounts] : a.allocations) {
-        if (!first)
-          out += ',';
-        first = false;
-        out += quoted(rp);
-      }
-      out += "]}";
-    }
-    return out + '}';
-  }
-  out = "{\"allocations\":[";
-  bool first = true;
-  for (auto& [rp, amounts] : a.allocations) {
-    if (!first)
-      out += ',';
-    first = false;
-    out += "{\"resource_provider\":{\"uuid\":" + quoted(rp) + "},\"resources\":" +
-           amounts_text(amounts) + '}';
-  }
-  return out + "]}";
-}
-
 } // namespace
+
+const placement_api::rendered_provider& placement_api::rendered(const provider& p,
+                                                                const placement_call& c) {
+  const int variant = (c.at_least(17) ? 1 : 0) + (c.at_least(29) ? 2 : 0);
+  auto& r = rendered_[variant][&p];
+  if (r.generation != p.generation + 1 || r.uuid != p.uuid) {
+    r.generation = p.generation + 1;
+    r.uuid = p.uuid;
+    r.quoted_uuid = quoted(p.uuid);
+    r.summary = summary_of(model_, p, c);
+  }
+  return r;
+}
 
 void placement_api::add_candidate_operations() {
   add("placement:allocation_candidates:list", [this](placement_call& c) -> api_result {
@@ -107,31 +86,74 @@ void placement_api::add_candidate_operations() {
       limit = std::stoul(*l);
     }
     const auto found = find_candidates(model_, filter, limit);
-    std::string out = "{\"allocation_requests\":[";
-    std::set<std::string> summarised;
+    const std::string requested = amounts_text(filter.resources);
+    std::string out;
+    out.reserve(found.size() * 480 + 64);
+    out += "{\"allocation_requests\":[";
+    std::vector<const rendered_provider*> summarised;
+    std::unordered_set<const provider*> seen; // for trees only: one provider, one summary
     for (std::size_t i = 0; i < found.size(); ++i) {
+      const auto& candidate = found[i];
       if (i)
         out += ',';
-      out += request_text(found[i], c);
-      for (auto& [rp, amounts] : found[i].allocations) {
-        summarised.insert(rp);
-        if (c.at_least(29))
-          for (auto& member : model_.tree(model_.find_provider(rp)->root_uuid))
-            summarised.insert(member);
+      const bool dict = c.at_least(12);
+      out += dict ? "{\"allocations\":{" : "{\"allocations\":[";
+      const rendered_provider* shown[max_resource_classes];
+      const std::size_t parts = candidate.parts.size(); // ≤ one per requested class
+      for (std::size_t k = 0; k < parts; ++k)
+        shown[k] = &rendered(*candidate.parts[k].from, c);
+      for (std::size_t k = 0; k < parts; ++k) {
+        const auto& part = candidate.parts[k];
+        const std::string& amounts = part.amounts.empty() ? requested : amounts_text(part.amounts);
+        if (k)
+          out += ',';
+        if (dict) {
+          out += shown[k]->quoted_uuid;
+          out += ":{\"resources\":";
+          out += amounts;
+          out += '}';
+        } else {
+          out += "{\"resource_provider\":{\"uuid\":";
+          out += shown[k]->quoted_uuid;
+          out += "},\"resources\":";
+          out += amounts;
+          out += '}';
+        }
       }
+      out += dict ? "}" : "]";
+      if (c.at_least(34)) {
+        out += ",\"mappings\":{\"\":[";
+        for (std::size_t k = 0; k < parts; ++k) {
+          if (k)
+            out += ',';
+          out += shown[k]->quoted_uuid;
+        }
+        out += "]}";
+      }
+      out += '}';
+      // Summaries: the providers used, and since 1.29 their whole trees.
+      if (candidate.whole_tree) {
+        summarised.push_back(shown[0]);
+        continue;
+      }
+      auto note = [&](const provider* p) {
+        if (seen.insert(p).second)
+          summarised.push_back(&rendered(*p, c));
+      };
+      for (auto& part : candidate.parts)
+        note(part.from);
+      if (c.at_least(29))
+        for (auto& member : model_.tree(candidate.root->uuid))
+          note(model_.find_provider(member));
     }
     out += "],\"provider_summaries\":{";
-    const int variant = (c.at_least(17) ? 1 : 0) + (c.at_least(29) ? 2 : 0);
-    bool first = true;
-    for (auto& uuid : summarised) {
-      const provider& p = *model_.find_provider(uuid);
-      auto& cached = summaries_[variant][uuid];
-      if (cached.first != p.generation + 1 || cached.second.empty())
-        cached = {p.generation + 1, summary_of(model_, p, c)};
-      if (!first)
+    for (std::size_t i = 0; i < summarised.size(); ++i) {
+      const auto& r = *summarised[i];
+      if (i)
         out += ',';
-      first = false;
-      out += quoted(uuid) + ':' + cached.second;
+      out += r.quoted_uuid;
+      out += ':';
+      out += r.summary;
     }
     out += "}}";
     api_result r;

@@ -1,5 +1,6 @@
 #include "actors/placement/candidates.hpp"
 
+#include <map>
 #include <set>
 
 #include "actors/placement/provider_rendering.hpp"
@@ -9,18 +10,23 @@ namespace {
 
 constexpr std::size_t max_combinations_per_tree = 64;
 
+bool filters_traits_or_aggregates(const provider_filter& f) {
+  return !f.required.empty() || !f.forbidden.empty() || !f.required_any.empty() ||
+         !f.member_of.empty() || !f.not_member_of.empty();
+}
+
 /// Whether the providers a candidate uses satisfy the trait and aggregate
 /// filters: traits anywhere among them, aggregates on each or on the root.
-bool candidate_passes(const placement_model& model, const provider_filter& filter,
-                      const provider& root, const allocation_candidate& c) {
-  std::set<std::string> traits = root.traits;
+bool candidate_passes(const provider_filter& filter, const allocation_candidate& c) {
+  if (!filters_traits_or_aggregates(filter))
+    return true;
+  std::set<std::string> traits = c.root->traits;
   bool members = true;
-  for (auto& [uuid, amounts] : c.allocations) {
-    const provider* p = model.find_provider(uuid);
-    traits.insert(p->traits.begin(), p->traits.end());
-    members = members && filter.aggregates_pass(p->aggregates);
+  for (auto& part : c.parts) {
+    traits.insert(part.from->traits.begin(), part.from->traits.end());
+    members = members && filter.aggregates_pass(part.from->aggregates);
   }
-  return filter.traits_pass(traits) && (members || filter.aggregates_pass(root.aggregates));
+  return filter.traits_pass(traits) && (members || filter.aggregates_pass(c.root->aggregates));
 }
 
 void candidates_of_tree(const placement_model& model, const provider_filter& filter,
@@ -38,32 +44,34 @@ void candidates_of_tree(const placement_model& model, const provider_filter& fil
   if (members.size() <= 1) {
     if (!fits(model, root, filter.resources))
       return;
-    allocation_candidate c;
-    c.allocations[root.uuid] = filter.resources;
-    if (candidate_passes(model, filter, root, c))
+    allocation_candidate c{&root, {{&root, {}}}, true};
+    if (candidate_passes(filter, c))
       out.push_back(std::move(c));
     return;
   }
   // Which members can supply each class, then every combination.
-  std::vector<std::pair<std::string, std::vector<std::string>>> options;
+  std::vector<std::pair<std::string, std::vector<const provider*>>> options;
   for (auto& [rc, amount] : filter.resources) {
-    std::vector<std::string> suppliers;
+    std::vector<const provider*> suppliers;
     for (auto& uuid : members)
-      if (can_take(model, *model.find_provider(uuid), rc, amount))
-        suppliers.push_back(uuid);
+      if (const provider* p = model.find_provider(uuid); can_take(model, *p, rc, amount))
+        suppliers.push_back(p);
     if (suppliers.empty())
       return;
     options.emplace_back(rc, std::move(suppliers));
   }
   std::vector<std::size_t> pick(options.size(), 0);
   for (std::size_t made = 0; made < max_combinations_per_tree; ++made) {
-    allocation_candidate c;
+    std::map<const provider*, resource_amounts> by_provider;
     for (std::size_t i = 0; i < options.size(); ++i) {
       const auto& rc = options[i].first;
-      c.allocations[options[i].second[pick[i]]][rc] = filter.resources.at(rc);
+      by_provider[options[i].second[pick[i]]][rc] = filter.resources.at(rc);
     }
+    allocation_candidate c{&root, {}, false};
+    for (auto& [p, amounts] : by_provider)
+      c.parts.push_back({p, std::move(amounts)});
     // Classes are independent, so each checked alone fits together.
-    if (candidate_passes(model, filter, root, c)) {
+    if (candidate_passes(filter, c)) {
       out.push_back(std::move(c));
       if (limit && out.size() >= limit)
         return;

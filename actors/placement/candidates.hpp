@@ -6,7 +6,6 @@
 // step_size, required and forbidden traits, member_of and in_tree.
 
 #include <cstddef>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -15,13 +14,22 @@
 
 namespace stratus::placement {
 
+/// What one provider gives to a candidate.
+struct candidate_part {
+  const provider* from = nullptr;
+  resource_amounts amounts; // empty: everything the request asks for
+};
+
 struct allocation_candidate {
-  std::map<std::string, resource_amounts> allocations; // by provider uuid
+  const provider* root = nullptr;
+  std::vector<candidate_part> parts; // by provider, each provider once
+  bool whole_tree = false;           // the root is its tree's only provider
 };
 
 /// The candidates for `filter.resources`, at most `limit` (0 = all), in
 /// provider order. Trees offer every combination of their providers that
-/// covers the request, up to a bound per tree.
+/// covers the request, up to a bound per tree. A candidate's providers
+/// stay valid until the model changes.
 std::vector<allocation_candidate> find_candidates(const placement_model& model,
                                                   const provider_filter& filter, std::size_t limit);
 

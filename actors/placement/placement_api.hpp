@@ -62,9 +62,18 @@ private:
   placement_model& model_;
   api_support::operation_table<api_result> ops_;
   int current_minor_ = 0; // of the request being run
-  /// Provider summaries of candidate replies as text, by reply variant
-  /// (traits shown, tree shown) and provider: (generation + 1, text).
-  std::unordered_map<std::string, std::pair<uint64_t, std::string>> summaries_[4];
+
+  /// A provider as candidate replies show it, kept while its generation holds.
+  struct rendered_provider {
+    uint64_t generation = 0; // the provider's + 1; 0 = nothing yet
+    std::string uuid;        // whose it is (an address may be reused)
+    std::string quoted_uuid;
+    std::string summary; // its provider_summaries entry
+  };
+  /// `p` rendered for a reply at `c`'s version.
+  const rendered_provider& rendered(const provider& p, const placement_call& c);
+  /// By reply variant (traits shown, tree shown) and provider.
+  std::unordered_map<const provider*, rendered_provider> rendered_[4];
 };
 
 // -- helpers shared by the operation files ---------------------------------------

@@ -52,6 +52,9 @@ std::optional<std::string> parse_resources(const placement_model& model, const s
     if (out.count(rc))
       return "Badly formed resources parameter: " + rc + " appears more than once.";
     out[rc] = std::stoull(amount);
+    if (out.size() > max_resource_classes)
+      return "Badly formed resources parameter: more than " +
+             std::to_string(max_resource_classes) + " resource classes.";
   }
   return std::nullopt;
 }

@@ -15,6 +15,10 @@ namespace stratus::placement {
 
 struct placement_call;
 
+/// The most resource classes one request may name (a candidate has at most
+/// one part per class).
+constexpr std::size_t max_resource_classes = 16;
+
 struct provider_filter {
   resource_amounts resources;
   std::set<std::string> required;                  // every one present

@@ -30,20 +30,25 @@ json render_inventories(const provider& p) {
   return out;
 }
 
-bool can_take(const placement_model& model, const provider& p, const std::string& rc,
+bool can_take(const provider& p, const resource_amounts& used, const std::string& rc,
               uint64_t amount, uint64_t already) {
   auto inv = p.inventories.find(rc);
   if (inv == p.inventories.end() || !inv->second.takes(amount))
     return false;
-  const auto& used = model.usage(p.uuid);
   auto u = used.find(rc);
   const uint64_t in_use = (u == used.end() ? 0 : u->second) - already;
   return in_use + amount <= inv->second.capacity();
 }
 
+bool can_take(const placement_model& model, const provider& p, const std::string& rc,
+              uint64_t amount, uint64_t already) {
+  return can_take(p, model.usage(p.uuid), rc, amount, already);
+}
+
 bool fits(const placement_model& model, const provider& p, const resource_amounts& wanted) {
+  const auto& used = model.usage(p.uuid);
   for (auto& [rc, amount] : wanted)
-    if (!can_take(model, p, rc, amount))
+    if (!can_take(p, used, rc, amount, 0))
       return false;
   return true;
 }

@@ -19,5 +19,8 @@ bool fits(const placement_model& model, const provider& p, const resource_amount
 /// consumer's own allocation that the new one replaces.
 bool can_take(const placement_model& model, const provider& p, const std::string& rc,
               uint64_t amount, uint64_t already = 0);
+/// The same with the provider's usage at hand.
+bool can_take(const provider& p, const resource_amounts& used, const std::string& rc,
+              uint64_t amount, uint64_t already);
 
 } // namespace stratus::placement

@@ -5,13 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/placement/candidates.hpp"
 #include "actors/placement/placement_api.hpp"
 
 using namespace stratus;
 using namespace stratus::placement;
 
 namespace {
+
+/// One allocation request of a candidates reply: amounts by provider.
+struct offer {
+  std::map<std::string, resource_amounts> allocations;
+};
 
 class PlacementApi : public ::testing::Test {
 protected:
@@ -70,15 +74,15 @@ protected:
                {{"consumer_uuid", consumer}});
   }
 
-  std::vector<allocation_candidate> candidates(const std::string& resources,
+  std::vector<offer> candidates(const std::string& resources,
                                                msg::named_values more = {}) {
     more.push_back({"resources", resources});
     auto r = run("allocation_candidates:list", nullptr, {}, more);
     EXPECT_EQ(r.reply.status, 200) << r.reply.body;
-    std::vector<allocation_candidate> out;
+    std::vector<offer> out;
     const json body = body_of(r);
     for (auto& a : body["allocation_requests"]) {
-      allocation_candidate c;
+      offer c;
       for (auto& [rp, spec] : a["allocations"].items())
         for (auto& [rc, n] : spec["resources"].items())
           c.allocations[rp][rc] = n.get<uint64_t>();
