@@ -119,7 +119,9 @@ private:
     request(worker_, hypervisor_timeout, host_atom::value)
         .then(
             [this](std::string& facts) {
-              host_facts_ = json::parse(facts);
+              host_facts_ = json::parse(facts, nullptr, false);
+              if (!host_facts_.is_object())
+                host_facts_ = json::object();
               host_facts_["cpu_arch"] = "x86_64";
               ensure_provider();
             },
@@ -391,7 +393,9 @@ private:
     request(worker_, hypervisor_timeout, guests_atom::value)
         .then(
             [this, cell](std::string& text) {
-              auto guests = json::parse(text);
+              auto guests = json::parse(text, nullptr, false);
+              if (!guests.is_object())
+                return;
               msg::get_instances_request q;
               q.host = env().node;
               q.include_deleted = true;
@@ -491,7 +495,9 @@ private:
             [=](msg::get_instances_reply& reply) {
               if (reply.instances.empty())
                 return done(conflict);
-              const auto x = json::parse(reply.instances.front());
+              const auto x = json::parse(reply.instances.front(), nullptr, false);
+              if (!x.is_object())
+                return done(conflict);
               for (auto& [k, v] : changes.items())
                 if (x.value(k, json()) != v)
                   return done(conflict);

@@ -120,7 +120,8 @@ private:
                   p->cell.ram_used = reply.memory_mb;
                 }
                 for (auto& text : reply.instances)
-                  p->cell.servers.push_back(json::parse(text));
+                  if (auto x = json::parse(text, nullptr, false); x.is_object())
+                    p->cell.servers.push_back(std::move(x));
                 gathered(p);
               },
               [this, p](caf::error& e) {
@@ -330,7 +331,8 @@ private:
       }
       msg::update_instance_request undo; // the task did not happen: clear it
       undo.uuid = t.update.uuid;
-      undo.expected_task_states = {json::parse(t.update.changes).value("task_state", "")};
+      const auto changes = json::parse(t.update.changes, nullptr, false);
+      undo.expected_task_states = {changes.is_object() ? changes.value("task_state", "") : ""};
       undo.changes = json{{"task_state", nullptr}}.dump();
       if (auto cell = env().dir->resolve(cell_))
         request(cell, cell_timeout, ctx, undo).then([](msg::update_instance_reply&) {}, [](caf::error&) {});

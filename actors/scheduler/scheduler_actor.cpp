@@ -186,7 +186,7 @@ private:
     }
     const auto& uuid = d->req.instance_uuids[d->next_instance];
     host_state* host = ranked[i];
-    json body{{"allocations", json::parse(host->allocation)},
+    json body{{"allocations", json::parse(host->allocation, nullptr, false)},
               {"project_id", d->req.project_id},
               {"user_id", d->req.user_id},
               {"consumer_generation", nullptr}};
