@@ -1,5 +1,6 @@
 #include "actors/compute_api/compute_api.hpp"
 
+#include <cctype>
 #include <ctime>
 
 namespace stratus::compute {
@@ -79,7 +80,25 @@ compute_result compute_api::handle(const msg::context& ctx, const msg::api_call_
   r.reply.headers.push_back({"openstack-api-version", "compute " + text});
   r.reply.headers.push_back({"x-openstack-nova-api-version", text});
   r.reply.headers.push_back({"vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"});
+  r.reply.headers.push_back({"x-compute-request-id", ctx.request_id});
   return r;
+}
+
+std::optional<bool> boolean_of(const json& value) {
+  if (value.is_boolean())
+    return value.get<bool>();
+  if (!value.is_string())
+    return std::nullopt;
+  std::string v = value.get<std::string>();
+  for (auto& ch : v)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* yes : {"true", "1", "yes", "on", "t", "y"})
+    if (v == yes)
+      return true;
+  for (const char* no : {"false", "0", "no", "off", "f", "n"})
+    if (v == no)
+      return false;
+  return std::nullopt;
 }
 
 std::string image_id_of(const std::string& ref) {

@@ -127,6 +127,9 @@ using json_fields::count;
 using json_fields::flag;
 using json_fields::str;
 
+/// Nova's boolean parameters: true/false, or "true", "True", "1", "yes",
+/// "on", "t", "y" (and their opposites); nothing for anything else.
+std::optional<bool> boolean_of(const json& value);
 /// The image id of an imageRef (an id or a URL ending in one).
 std::string image_id_of(const std::string& ref);
 /// 202 Accepted with no body.

@@ -132,6 +132,7 @@ private:
     if (n.server) {
       msg::get_instances_request q;
       q.uuids = {*msg::find_value(p->req.path, "server_id")};
+      q.include_deleted = n.actions; // a deleted server's actions stay readable (2.21)
       fetch_instances(q, false);
     }
     if (n.project_servers || n.all_servers) {

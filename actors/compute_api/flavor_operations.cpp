@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 #include "actors/compute_api/compute_api.hpp"
 #include "actors/compute_api/paging.hpp"
@@ -106,13 +107,12 @@ void compute_api::add_flavor_operations() {
     for (auto& [id, f] : catalog_.flavors()) {
       if (!visible(c, f))
         continue;
+      // Public ones by default; admins may ask for private ones (False)
+      // or all (None); users also see private ones shared with them.
       const bool pub = flag(f, "is_public", true);
-      if (c.admin()) {
-        if ((is_public == "True" || is_public == "true" || is_public == "1") && !pub)
-          continue;
-        if ((is_public == "False" || is_public == "false" || is_public == "0") && pub)
-          continue;
-      }
+      const auto wanted = boolean_of(json(is_public));
+      if (c.admin() && is_public != "None" && is_public != "none" && pub != wanted.value_or(true))
+        continue;
       if (count(f, "ram") < min_ram || count(f, "disk") < min_disk)
         continue;
       picked.push_back(&f);
@@ -185,9 +185,15 @@ void compute_api::add_flavor_operations() {
         return api_error(msg::errc::invalid, "Invalid input for field/attribute rxtx_factor.");
       rxtx = r->get<double>();
     }
-    std::string id = str(body, "id");
-    if (body.contains("id") && !body["id"].is_null() && !body["id"].is_string())
-      return api_error(msg::errc::invalid, "Invalid input for field/attribute id.");
+    // An id may be given as a string or an integer (Nova keeps it as text).
+    std::string id;
+    if (auto given = body.find("id"); given != body.end() && !given->is_null()) {
+      static const std::regex allowed{"^(?! )[a-zA-Z0-9. _-]{1,255}$"};
+      id = given->is_number_integer() ? std::to_string(given->get<int64_t>())
+                                      : given->is_string() ? given->get<std::string>() : "";
+      if (!std::regex_match(id, allowed) || id.back() == ' ')
+        return api_error(msg::errc::invalid, "Invalid input for field/attribute id.");
+    }
     if (id.empty())
       id = runtime::new_uuid();
     if (catalog_.flavor(id))
@@ -197,9 +203,10 @@ void compute_api::add_flavor_operations() {
         return api_error(msg::errc::conflict, "Flavor with name " + name + " already exists.");
     bool is_public = true;
     if (auto p = body.find("os-flavor-access:is_public"); p != body.end() && !p->is_null()) {
-      if (!p->is_boolean())
+      auto value = boolean_of(*p);
+      if (!value)
         return api_error(msg::errc::invalid, "Invalid input for field/attribute os-flavor-access:is_public.");
-      is_public = p->get<bool>();
+      is_public = *value;
     }
     json f{{"id", id},         {"name", name},           {"ram", ram},
            {"vcpus", vcpus},   {"disk", disk},           {"swap", swap},

@@ -61,10 +61,10 @@ json render_hypervisor(const compute_call& c, const json& h, const host_usage& u
   out["host_ip"] = hv.value("host_ip", "127.0.0.1");
   out["hypervisor_type"] = hv.value("hypervisor_type", "");
   out["hypervisor_version"] = hv.value("hypervisor_version", 0);
-  out["cpu_info"] = json{{"arch", hv.value("cpu_arch", "x86_64")}, {"model", hv.value("cpu_model", "")},
-                         {"vendor", "unknown"}, {"topology", {{"cores", count(hv, "vcpus")}, {"threads", 1}, {"sockets", 1}}},
-                         {"features", json::array()}}
-                        .dump();
+  const json cpu{{"arch", hv.value("cpu_arch", "x86_64")}, {"model", hv.value("cpu_model", "")},
+                 {"vendor", "unknown"}, {"topology", {{"cores", count(hv, "vcpus")}, {"threads", 1}, {"sockets", 1}}},
+                 {"features", json::array()}};
+  out["cpu_info"] = c.at_least(28) ? cpu : json(cpu.dump()); // an object since 2.28
   out["service"] = {{"host", str(h, "host")}, {"id", service_id(c, h)},
                     {"disabled_reason", h.value("disabled_reason", json())}};
   return out;
@@ -120,6 +120,42 @@ void compute_api::add_host_operations() {
     auto u = usage.find(str(*h, "host"));
     return api_json(200, {{"hypervisor", render_hypervisor(c, *h, u == usage.end() ? host_usage{} : u->second, true)}});
   });
+  add("os_compute_api:os-hypervisors:uptime", [](compute_call& c) -> compute_result {
+    const json* h = host_by_hypervisor_id(c, c.call.path("hypervisor_id"));
+    if (!h)
+      return api_error(msg::errc::not_found, "Hypervisor with ID " + c.call.path("hypervisor_id") +
+                                                 " could not be found.");
+    json out = render_hypervisor(c, *h, host_usage{}, false);
+    // What `uptime` prints on the host; the node's time since it first reported.
+    out["uptime"] = " " + nova_time(c.call.now).substr(11, 8) + " up, 1 user, load average: 0.00, 0.00, 0.00";
+    return api_json(200, {{"hypervisor", out}});
+  });
+  // Before 2.53: GET /os-hypervisors/{pattern}/search and …/{pattern}/servers.
+  auto matching = [](compute_call& c, bool servers) -> compute_result {
+    if (c.at_least(53))
+      return api_error(msg::errc::not_found, "The resource could not be found.");
+    const auto pattern = c.call.path("hypervisor_id");
+    json out = json::array();
+    for (auto& h : c.cell.hosts) {
+      if (str(h, "host").find(pattern) == std::string::npos)
+        continue;
+      json shown = render_hypervisor(c, h, host_usage{}, false);
+      if (servers) {
+        json list = json::array();
+        for (auto& s : c.cell.servers)
+          if (!s.value("deleted", false) && str(s, "host") == str(h, "host"))
+            list.push_back({{"uuid", str(s, "uuid")}, {"name", str(s, "instance_name")}});
+        if (!list.empty())
+          shown["servers"] = list;
+      }
+      out.push_back(shown);
+    }
+    if (out.empty())
+      return api_error(msg::errc::not_found, "No hypervisor matching '" + pattern + "' could be found.");
+    return api_json(200, {{"hypervisors", out}});
+  };
+  add("os_compute_api:os-hypervisors:search", [matching](compute_call& c) { return matching(c, false); });
+  add("os_compute_api:os-hypervisors:servers", [matching](compute_call& c) { return matching(c, true); });
   add("os_compute_api:os-hypervisors:statistics", [](compute_call& c) -> compute_result {
     const auto usage = usage_by_host(c.cell);
     json s{{"count", 0}, {"vcpus", 0}, {"memory_mb", 0}, {"local_gb", 0}, {"vcpus_used", 0},

@@ -115,9 +115,12 @@ void compute_api::add_quota_operations() {
     }
     if (!c.at_least(39))
       absolute["maxImageMeta"] = 128;
-    if (!c.at_least(36))
+    if (!c.at_least(36)) {
       for (const char* k : {"maxSecurityGroups", "maxSecurityGroupRules", "maxTotalFloatingIps"})
         absolute[k] = -1;
+      for (const char* k : {"totalSecurityGroupsUsed", "totalFloatingIpsUsed"})
+        absolute[k] = 0;
+    }
     return api_json(200, {{"limits", {{"rate", json::array()}, {"absolute", absolute}}}});
   });
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <regex>
 
+#include <arpa/inet.h>
+
 #include <openssl/evp.h>
 
 #include "actors/compute/server_actions.hpp"
@@ -14,6 +16,26 @@
 
 namespace stratus::compute {
 namespace {
+
+/// An access IP as Nova stores it (IPv6 compressed); nothing if invalid.
+std::optional<std::string> normalized_ip(const json& value, bool v6) {
+  if (value.is_null() || (value.is_string() && value.get<std::string>().empty()))
+    return std::string{};
+  if (!value.is_string())
+    return std::nullopt;
+  unsigned char raw[16];
+  const int family = v6 ? AF_INET6 : AF_INET;
+  if (inet_pton(family, value.get<std::string>().c_str(), raw) != 1)
+    return std::nullopt;
+  char text[INET6_ADDRSTRLEN];
+  return std::string{inet_ntop(family, raw, text, sizeof text)};
+}
+
+/// Whether `text` reads as an ISO 8601 date and time (Nova's changes-since).
+bool iso_time_text(const std::string& text) {
+  static const std::regex form{R"(^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$)"};
+  return std::regex_match(text, form);
+}
 
 /// "a b.c" → "a-b-c": the guest hostname Nova derives from the name.
 std::string hostname_of(const std::string& name) {
@@ -124,6 +146,15 @@ void compute_api::add_server_operations() {
         return api_error(msg::errc::invalid, "Network " + networks[0].value("uuid", networks[0].value("port", json("")).dump()) +
                                                  " could not be found.");
     }
+    std::string access[2];
+    for (int v6 = 0; v6 < 2; ++v6)
+      if (auto it = body.find(v6 ? "accessIPv6" : "accessIPv4"); it != body.end()) {
+        auto ip = normalized_ip(*it, v6 == 1);
+        if (!ip)
+          return api_error(msg::errc::invalid, std::string{"Invalid input for field/attribute "} +
+                                                   (v6 ? "accessIPv6." : "accessIPv4."));
+        access[v6] = *ip;
+      }
     // counts and quotas
     int64_t min_count = 1, max_count = 1;
     if (auto e = instance_count(body, "min_count", min_count))
@@ -241,8 +272,8 @@ void compute_api::add_server_operations() {
              {"launch_index", i},
              {"config_drive", flag(body, "config_drive", false)},
              {"networks", networks},
-             {"access_ipv4", str(body, "accessIPv4")},
-             {"access_ipv6", str(body, "accessIPv6")},
+             {"access_ipv4", access[0]},
+             {"access_ipv6", access[1]},
              {"locked", false},
              {"tags", c.at_least(52) ? body.value("tags", json::array()) : json::array()},
              {"addresses", json::object()},
@@ -287,7 +318,12 @@ void compute_api::add_server_operations() {
         return api_error(msg::errc::invalid, "Invalid input for query parameters name.");
       }
     }
-    const auto status = query(c, "status");
+    std::string status = query(c, "status");
+    for (auto& ch : status) // Nova matches statuses whatever their case
+      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (auto since = c.call.query("changes-since"); since && !iso_time_text(*since))
+      return api_error(msg::errc::invalid, "Invalid input for query parameters changes-since. Value: " +
+                                               *since + ". '" + *since + "' is not a 'date-time'");
     std::vector<const json*> picked;
     for (auto& x : c.cell.servers) {
       if (x.value("deleted", false) != deleted)
@@ -388,7 +424,10 @@ void compute_api::add_server_operations() {
           return api_error(msg::errc::invalid, "Invalid input for field/attribute description.");
         changes["display_description"] = v;
       } else if (k == "accessIPv4" || k == "accessIPv6") {
-        changes[k == "accessIPv4" ? "access_ipv4" : "access_ipv6"] = v;
+        auto ip = normalized_ip(v, k == "accessIPv6");
+        if (!ip)
+          return api_error(msg::errc::invalid, "Invalid input for field/attribute " + k + ".");
+        changes[k == "accessIPv4" ? "access_ipv4" : "access_ipv6"] = *ip;
       } else if (k != "OS-DCF:diskConfig") {
         return api_error(msg::errc::invalid, "Invalid input for field/attribute server. Additional "
                                              "properties are not allowed ('" + k + "' was unexpected)");
@@ -544,18 +583,27 @@ void compute_api::add_server_operations() {
     }
     return out;
   };
-  add("os_compute_api:os-instance-actions:list", [render_action](compute_call& c) -> compute_result {
+  // Since 2.21 the actions of a deleted server can still be read.
+  auto action_server = [](compute_call& c, compute_result& missing) -> const json* {
+    if (c.at_least(21))
+      for (auto& s : c.cell.servers)
+        if (str(s, "uuid") == c.call.path("server_id") &&
+            (c.admin() || str(s, "project_id") == c.call.ctx.caller.project_id))
+          return &s;
+    return path_server(c, missing);
+  };
+  add("os_compute_api:os-instance-actions:list", [render_action, action_server](compute_call& c) -> compute_result {
     compute_result missing;
-    if (!path_server(c, missing))
+    if (!action_server(c, missing))
       return missing;
     json out = json::array();
     for (auto it = c.cell.actions.rbegin(); it != c.cell.actions.rend(); ++it)
       out.push_back(render_action(c, *it, false));
     return api_json(200, {{"instanceActions", out}});
   });
-  add("os_compute_api:os-instance-actions:show", [render_action](compute_call& c) -> compute_result {
+  add("os_compute_api:os-instance-actions:show", [render_action, action_server](compute_call& c) -> compute_result {
     compute_result missing;
-    if (!path_server(c, missing))
+    if (!action_server(c, missing))
       return missing;
     const auto id = c.call.path("request_id");
     for (auto& a : c.cell.actions)

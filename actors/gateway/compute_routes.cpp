@@ -59,6 +59,9 @@ api_routes compute_routes() {
   add("GET", "/os-hypervisors/detail", "os-hypervisors:list-detail");
   add("GET", "/os-hypervisors/statistics", "os-hypervisors:statistics");
   add("GET", "/os-hypervisors/{hypervisor_id}", "os-hypervisors:show");
+  add("GET", "/os-hypervisors/{hypervisor_id}/uptime", "os-hypervisors:uptime");
+  add("GET", "/os-hypervisors/{hypervisor_id}/search", "os-hypervisors:search");
+  add("GET", "/os-hypervisors/{hypervisor_id}/servers", "os-hypervisors:servers");
   add("GET", "/os-services", "os-services:list");
   add("PUT", "/os-services/{service_id}", "os-services:update");
   add("GET", "/os-availability-zone", "os-availability-zone:list");

@@ -84,7 +84,8 @@ void add_default_rules(policy& p) {
         "os-flavor-manage:action", "os-flavor-access", "os-flavor-extra-specs:create",
         "os-flavor-extra-specs:update", "os-flavor-extra-specs:delete", "os-quota-sets:update",
         "os-quota-sets:delete", "os-hypervisors:list", "os-hypervisors:list-detail",
-        "os-hypervisors:statistics", "os-hypervisors:show", "os-services:list",
+        "os-hypervisors:statistics", "os-hypervisors:show", "os-hypervisors:uptime",
+        "os-hypervisors:search", "os-hypervisors:servers", "os-services:list",
         "os-services:update", "os-availability-zone:detail"})
     p.set(std::string{"os_compute_api:"} + op, "rule:admin_required");
 

@@ -38,7 +38,7 @@ import_image = false
 os_glance_reserved = false
 [service_available]
 glance = {glance}
-nova = false
+nova = {nova}
 neutron = false
 cinder = false
 swift = false
@@ -47,16 +47,18 @@ run_validation = false
 """
 
 
-def run_tempest(area, regex, services, not_built, min_passed, role_settings=None):
+def run_tempest(area, regex, services, not_built, min_passed, role_settings=None,
+                compute_nodes=0, prepare=None):
     """Runs the tests matching `regex`; every one must pass or skip except
     those naming a feature in `not_built`, and at least `min_passed` must
-    pass. Returns the process exit code (0, 1, or SKIP)."""
+    pass. `prepare(cluster)` may create what the tests need and return more
+    tempest.conf text. Returns the process exit code (0, 1, or SKIP)."""
     if shutil.which("tempest") is None:
         print("SKIP: tempest is not installed (apt-get install tempest)")
         return SKIP
     work = tempfile.mkdtemp(prefix="stratus-tempest-")
     try:
-        with Cluster(role_settings or {"identity": {"password_cost": "4"}}) as c:
+        with Cluster(role_settings or {"identity": {"password_cost": "4"}}, compute_nodes) as c:
             # Workspaces are registered by name for the user: one of our own, dropped after.
             name = os.path.basename(work)
             ws = os.path.join(work, "ws")
@@ -64,7 +66,10 @@ def run_tempest(area, regex, services, not_built, min_passed, role_settings=None
             with open(os.path.join(ws, "etc", "tempest.conf"), "w") as f:
                 f.write(CONFIG.format(dir=ws, user=c.env["OS_USERNAME"], password=c.env["OS_PASSWORD"],
                                       auth_url=c.env["OS_AUTH_URL"],
-                                      glance=str("image" in services).lower()))
+                                      glance=str("image" in services).lower(),
+                                      nova=str("compute" in services).lower()))
+                if prepare:
+                    f.write(prepare(c))
             out = subprocess.run(["tempest", "run", "--regex", regex, "--concurrency", "2"],
                                  cwd=ws, capture_output=True, text=True, timeout=900).stdout
             subprocess.run(["tempest", "workspace", "remove", "--name", name], capture_output=True)

@@ -224,6 +224,21 @@ TEST_F(ComputeApi, KeypairsAreImportedWithTheirFingerprint) {
   EXPECT_EQ(print.size(), 47u); // 16 bytes as aa:bb:…
   EXPECT_TRUE(run("os-keypairs:create", {{"keypair", {{"name", "k1"}, {"public_key", key}}}}).error);
   EXPECT_TRUE(run("os-keypairs:create", {{"keypair", {{"name", "k2"}, {"public_key", "not a key"}}}}).error);
+  // Valid base64 whose blob does not name the key's type is no key.
+  EXPECT_TRUE(run("os-keypairs:create", {{"keypair", {{"name", "k3"}, {"public_key", "ssh-rsa " + std::string(2048, 'A')}}}}).error);
+}
+
+TEST_F(ComputeApi, KeypairsAreGeneratedWithoutAPublicKey) {
+  auto r = run("os-keypairs:create", {{"keypair", {{"name", "made"}}}});
+  ASSERT_FALSE(r.error) << r.error->message;
+  const json k = body_of(r)["keypair"];
+  EXPECT_EQ(k["public_key"].get<std::string>().rfind("ssh-rsa AAAAB3NzaC1yc2E", 0), 0u);
+  EXPECT_NE(k["private_key"].get<std::string>().find("PRIVATE KEY-----"), std::string::npos);
+  // The generated public key is one the import path accepts.
+  auto again = run("os-keypairs:create", {{"keypair", {{"name", "copy"}, {"public_key", k["public_key"]}}}});
+  ASSERT_FALSE(again.error) << again.error->message;
+  EXPECT_EQ(body_of(again)["keypair"]["fingerprint"], k["fingerprint"]);
+  EXPECT_FALSE(body_of(run("os-keypairs:show", nullptr, {{"keypair_name", "made"}}))["keypair"].contains("private_key"));
 }
 
 } // namespace
