@@ -7,14 +7,17 @@
 
 #include "messages/context.hpp"
 #include "messages/storage.hpp"
+#include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log.hpp"
+#include "runtime/role_actor.hpp"
 
 namespace stratus::record_io {
 namespace {
 
 constexpr auto conductor_timeout = std::chrono::seconds(30);
 constexpr uint32_t load_page = 10000;
+constexpr auto load_retry = std::chrono::milliseconds(500);
 
 void load_after(caf::event_based_actor* self, caf::actor conductor, std::string table,
                 std::string start_after, std::function<void(record_change)> each,
@@ -84,6 +87,37 @@ void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
   self->request(conductor, conductor_timeout, ctx, std::move(req))
       .then([done](msg::write_records_reply&) { done(std::nullopt); },
             [done](caf::error& e) { done(runtime::to_error(e)); });
+}
+
+void load_role_table(runtime::role_actor* self, const std::string& conductor,
+                     const std::string& table, std::function<void(record_change)> each,
+                     std::function<void()> loaded) {
+  auto target = self->env().dir->resolve(conductor);
+  if (!target) {
+    self->delayed_send(self, load_retry, load_atom::value);
+    return;
+  }
+  load_table(self, target, table, std::move(each), std::move(loaded),
+             [self, table](const std::string& reason) {
+               LOG_WARN(self->env().role, "loading the {} records failed ({}); retrying", table, reason);
+               self->delayed_send(self, load_retry, load_atom::value);
+             });
+}
+
+void write_role_changes(runtime::role_actor* self, const std::string& conductor,
+                        const msg::context& ctx, const std::string& table,
+                        const std::vector<record_change>& changes,
+                        std::function<void(std::optional<msg::error>)> done) {
+  if (changes.empty()) {
+    done(std::nullopt);
+    return;
+  }
+  auto target = self->env().dir->resolve(conductor);
+  if (!target) {
+    done(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
+    return;
+  }
+  write_changes(self, target, ctx, table, last_per_record(changes), std::move(done));
 }
 
 } // namespace stratus::record_io

@@ -13,8 +13,14 @@
 #include "actors/common/record_change.hpp"
 #include "messages/error.hpp"
 
+#include <caf/atom.hpp>
+
 namespace stratus::msg {
 struct context;
+}
+
+namespace stratus::runtime {
+class role_actor;
 }
 
 namespace stratus::record_io {
@@ -36,5 +42,23 @@ void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
                    const msg::context& ctx, const std::string& table,
                    const std::vector<record_change>& changes,
                    std::function<void(std::optional<msg::error>)> done);
+
+/// What a role that keeps its table in memory sends itself to (re)load it.
+using load_atom = caf::atom_constant<caf::atom("load")>;
+
+/// Loads a role's table from the conductor named `conductor` ("conductor@
+/// ctl-1"): every record to `each`, then `loaded`. If the conductor cannot
+/// be reached or fails, the role gets a load_atom again after a pause, and
+/// its handler calls this again (after emptying what it had).
+void load_role_table(runtime::role_actor* self, const std::string& conductor,
+                     const std::string& table, std::function<void(record_change)> each,
+                     std::function<void()> loaded);
+
+/// Writes a role's changes (the last of each record) through the conductor
+/// named `conductor`; unavailable if it cannot be reached.
+void write_role_changes(runtime::role_actor* self, const std::string& conductor,
+                        const msg::context& ctx, const std::string& table,
+                        const std::vector<record_change>& changes,
+                        std::function<void(std::optional<msg::error>)> done);
 
 } // namespace stratus::record_io

@@ -18,9 +18,8 @@ namespace stratus::actors {
 namespace {
 
 using namespace stratus::compute;
-using load_atom = caf::atom_constant<caf::atom("load")>;
+using record_io::load_atom;
 
-constexpr auto load_retry = std::chrono::milliseconds(500);
 constexpr auto cell_timeout = std::chrono::seconds(30);
 constexpr auto action_timeout = std::chrono::minutes(5);
 
@@ -79,23 +78,13 @@ private:
   }
 
   void load() {
-    auto conductor = env().dir->resolve(conductor_);
-    if (!conductor) {
-      delayed_send(this, load_retry, load_atom::value);
-      return;
-    }
-    catalog_ = compute_catalog{};
-    record_io::load_table(
-        this, conductor, "compute", [this](record_change c) { catalog_.apply(c); },
-        [this] {
-          LOG_INFO(env().role, "serving {} flavors", catalog_.flavors().size());
-          set_default_handler(caf::print_and_drop);
-          become(ready());
-        },
-        [this](const std::string& reason) {
-          LOG_WARN(env().role, "loading compute records failed ({}); retrying", reason);
-          delayed_send(this, load_retry, load_atom::value);
-        });
+    catalog_ = compute_catalog{}; // a retry starts afresh
+    record_io::load_role_table(this, conductor_, "compute", [this](record_change c) { catalog_.apply(c); },
+                               [this] {
+                                 LOG_INFO(env().role, "serving {} flavors", catalog_.flavors().size());
+                                 set_default_handler(caf::print_and_drop);
+                                 become(ready());
+                               });
   }
 
   // -- gathering what the operation needs ----------------------------------------------
@@ -278,22 +267,12 @@ private:
 
   void write_catalog(std::shared_ptr<pending_call> p, std::vector<record_change> changes,
                      std::function<void(std::optional<msg::error>)> done) {
-    if (changes.empty()) {
-      done(std::nullopt);
-      return;
-    }
-    auto conductor = env().dir->resolve(conductor_);
-    auto finish = [this, done](std::optional<msg::error> err) {
-      if (err) // the catalog is ahead of the database: start again from it
-        become(loading());
-      done(std::move(err));
-    };
-    if (!conductor) {
-      finish(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
-      return;
-    }
-    record_io::write_changes(this, conductor, p->ctx, "compute", record_io::last_per_record(changes),
-                             std::move(finish));
+    record_io::write_role_changes(this, conductor_, p->ctx, "compute", changes,
+                                  [this, done](std::optional<msg::error> err) {
+                                    if (err) // the catalog is ahead of the database: start again from it
+                                      become(loading());
+                                    done(std::move(err));
+                                  });
   }
 
   /// The compare-and-swap; if it wins, the compute host is told (not

@@ -22,10 +22,9 @@ namespace stratus::actors {
 namespace {
 
 using namespace stratus::compute;
-using load_atom = caf::atom_constant<caf::atom("load")>;
+using record_io::load_atom;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
-constexpr auto load_retry = std::chrono::milliseconds(500);
 constexpr auto schedule_timeout = std::chrono::seconds(60);
 constexpr auto sweep_interval = std::chrono::seconds(5);
 const std::vector<std::string> build_task_states{"scheduling", "block_device_mapping",
@@ -112,57 +111,44 @@ private:
   // -- records --------------------------------------------------------------------
 
   void load() {
-    auto conductor = env().dir->resolve(conductor_);
-    if (!conductor) {
-      delayed_send(this, load_retry, load_atom::value);
-      return;
-    }
-    book_ = instance_book{};
-    record_io::load_table(
-        this, conductor, "compute", [this](record_change c) { book_.apply(c); },
-        [this] {
-          LOG_INFO(env().role, "serving {} instances on {} hosts", book_.instances().size(),
-                   book_.hosts().size());
-          set_default_handler(caf::print_and_drop);
-          become(ready());
-          const auto now = runtime::unix_seconds();
-          for (auto& [uuid, x] : book_.instances())
-            last_change_[uuid] = now; // a restart gives builds in flight their whole time again
-          // Hosts were up a moment ago as far as anyone knows (Nova reads the
-          // last report from its database); service_down_time tells if not.
-          for (auto& [name, h] : book_.hosts())
-            last_seen_[name] = now;
-          resume_interrupted_builds();
-          delayed_send(this, sweep_interval, sweep_atom::value);
-        },
-        [this](const std::string& reason) {
-          LOG_WARN(env().role, "loading compute records failed ({}); retrying", reason);
-          delayed_send(this, load_retry, load_atom::value);
-        });
+    book_ = instance_book{}; // a retry starts afresh
+    record_io::load_role_table(this, conductor_, "compute", [this](record_change c) { book_.apply(c); },
+                               [this] {
+                                 LOG_INFO(env().role, "serving {} instances on {} hosts",
+                                          book_.instances().size(), book_.hosts().size());
+                                 set_default_handler(caf::print_and_drop);
+                                 become(ready());
+                                 start_serving();
+                               });
+  }
+
+  /// After a (re)start: builds in flight get their whole time again, hosts
+  /// count as up until their heartbeats say otherwise, builds still waiting
+  /// for a host are scheduled again.
+  void start_serving() {
+    const auto now = runtime::unix_seconds();
+    for (auto& [uuid, x] : book_.instances())
+      last_change_[uuid] = now;
+    // Nova reads the last report from its database; service_down_time tells.
+    for (auto& [name, h] : book_.hosts())
+      last_seen_[name] = now;
+    resume_interrupted_builds();
+    delayed_send(this, sweep_interval, sweep_atom::value);
   }
 
   /// Writes changes through the conductor. A failed write leaves the book
   /// ahead of the database: it is reloaded from what was written.
   void write(const msg::context& ctx, std::vector<record_change> changes,
              std::function<void(std::optional<msg::error>)> done) {
-    if (changes.empty()) {
-      done(std::nullopt);
-      return;
-    }
-    auto conductor = env().dir->resolve(conductor_);
-    auto finish = [this, done](std::optional<msg::error> err) {
-      if (err) {
-        LOG_ERROR(env().role, "writing compute records failed ({}); reloading", err->message);
-        become(loading());
-      }
-      done(std::move(err));
-    };
-    if (!conductor) {
-      finish(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
-      return;
-    }
-    record_io::write_changes(this, conductor, ctx, "compute", record_io::last_per_record(changes),
-                             std::move(finish));
+    record_io::write_role_changes(this, conductor_, ctx, "compute", changes,
+                                  [this, done](std::optional<msg::error> err) {
+                                    if (err) {
+                                      LOG_ERROR(env().role, "writing compute records failed ({}); reloading",
+                                                err->message);
+                                      become(loading());
+                                    }
+                                    done(std::move(err));
+                                  });
   }
 
   void update(const msg::context& ctx, const msg::update_instance_request& req,

@@ -17,9 +17,7 @@ namespace stratus::actors {
 namespace {
 
 using namespace stratus::placement;
-using load_atom = caf::atom_constant<caf::atom("load")>;
-
-constexpr auto load_retry = std::chrono::milliseconds(500);
+using record_io::load_atom;
 
 class placement_actor : public runtime::role_actor {
 public:
@@ -67,35 +65,19 @@ private:
   }
 
   void load() {
-    auto conductor = env().dir->resolve(conductor_name_);
-    if (!conductor) {
-      delayed_send(this, load_retry, load_atom::value);
-      return;
-    }
-    model_ = placement_model{};
-    record_io::load_table(
-        this, conductor, "placement", [this](record_change c) { model_.apply(c); },
-        [this] {
-          LOG_INFO(env().role, "serving {} resource providers, {} consumers",
-                   model_.providers().size(), model_.consumers().size());
-          set_default_handler(caf::print_and_drop);
-          become(ready());
-        },
-        [this](const std::string& reason) {
-          LOG_WARN(env().role, "loading placement records failed ({}); retrying", reason);
-          delayed_send(this, load_retry, load_atom::value);
-        });
+    model_ = placement_model{}; // a retry starts afresh
+    record_io::load_role_table(this, conductor_name_, "placement",
+                               [this](record_change c) { model_.apply(c); }, [this] {
+                                 LOG_INFO(env().role, "serving {} resource providers, {} consumers",
+                                          model_.providers().size(), model_.consumers().size());
+                                 set_default_handler(caf::print_and_drop);
+                                 become(ready());
+                               });
   }
 
   template <class Done>
   void write(const msg::context& ctx, std::vector<model_change> changes, Done done) {
-    auto conductor = env().dir->resolve(conductor_name_);
-    if (!conductor) {
-      done(msg::error{msg::errc::unavailable, "the conductor is not reachable"});
-      return;
-    }
-    record_io::write_changes(this, conductor, ctx, "placement", record_io::last_per_record(changes),
-                             std::move(done));
+    record_io::write_role_changes(this, conductor_name_, ctx, "placement", changes, std::move(done));
   }
 
   placement_model model_;
