@@ -1,0 +1,76 @@
+#pragma once
+// What the namespace tests share: names unique to this process, running
+// iproute2 and ping the way a user would, and polling with a deadline.
+
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace stratus::test {
+
+/// Prefix of every namespace this test process makes; the pid keeps
+/// parallel runs (ctest -j) apart.
+inline std::string netns_prefix() {
+  return "stratus-t" + std::to_string(::getpid()) + "-";
+}
+
+struct command_result {
+  int status = -1;    // the exit status, -1 if it did not exit normally
+  std::string output; // stdout and stderr
+};
+
+/// Runs `command` with /bin/sh and collects what it prints.
+inline command_result run(const std::string& command) {
+  command_result result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe)
+    return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = ::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    result.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+inline bool have_command(const std::string& name) {
+  return run("command -v " + name).status == 0;
+}
+
+/// The lines of `text` containing `needle`.
+inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(needle) != std::string::npos)
+      found.push_back(line);
+  return found;
+}
+
+/// One ping from the namespace `netns`, waiting at most a second for the reply.
+inline bool ping_once(const std::string& netns, const std::string& address) {
+  return run("ip netns exec " + netns + " ping -c1 -W1 " + address).status == 0;
+}
+
+/// Pings until a reply comes or `within` has passed (ARP and the bridges'
+/// learning take a moment after the devices come up).
+inline bool ping_within(const std::string& netns, const std::string& address,
+                        std::chrono::milliseconds within = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  do {
+    if (ping_once(netns, address))
+      return true;
+    // A pause between attempts, so a ping failing at once (unreachable) doesn't spin.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+} // namespace stratus::test
