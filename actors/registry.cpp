@@ -8,6 +8,7 @@
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/identity/identity_actor.hpp"
 #include "actors/image/image_actor.hpp"
+#include "actors/network/network_server_actor.hpp"
 #include "actors/placement/placement_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 
@@ -24,6 +25,7 @@ runtime::role_registry all_roles() {
   r.add("identity", spawn_identity);
   r.add("image-api", spawn_image);
   r.add("placement", spawn_placement);
+  r.add("network-server", spawn_network_server);
   r.add("scheduler", spawn_scheduler);
   return r;
 }

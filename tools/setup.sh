@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libcrypt-dev
   # runtime tools used by the launcher and the tests
-  iproute2 procps lmdb-utils
+  iproute2 iputils-ping procps lmdb-utils
   # interoperability checks against the reference implementations, and the
   # real OpenStack client the acceptance tests drive
   python3 python3-cryptography python3-openstackclient python3-osc-placement tempest

@@ -14,6 +14,9 @@ struct record_change {
   std::string kind;
   std::string id;
   std::optional<nlohmann::json> value;
+  /// The write fails if the record exists: a guard that only one writer
+  /// may take (a network segment, an IP address).
+  bool create_only = false;
 };
 
 } // namespace stratus

@@ -78,6 +78,7 @@ void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
     w.table = table;
     w.key = c.kind + "/" + c.id;
     w.erase = !c.value;
+    w.create_only = c.create_only;
     if (c.value) {
       auto packed = nlohmann::json::to_msgpack(*c.value);
       w.value.assign(packed.begin(), packed.end());

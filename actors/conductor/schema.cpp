@@ -8,7 +8,7 @@ namespace stratus::actors::schema {
 
 const std::vector<std::string>& tables() {
   static const std::vector<std::string> names{"scratch", "identity", "image", "placement",
-                                              "compute"};
+                                              "compute", "network"};
   return names;
 }
 
@@ -19,6 +19,7 @@ const std::vector<migration>& migrations() {
     {2, [](kv::transaction& txn) { kv::table(txn, "image", true); }},
     {3, [](kv::transaction& txn) { kv::table(txn, "placement", true); }},
     {4, [](kv::transaction& txn) { kv::table(txn, "compute", true); }},
+    {5, [](kv::transaction& txn) { kv::table(txn, "network", true); }},
   };
   return steps;
 }

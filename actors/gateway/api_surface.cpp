@@ -33,7 +33,7 @@ std::vector<api_surface> all_apis() {
   out.push_back({api_kind::identity, error_style::keystone, identity_routes()});
   out.push_back({api_kind::image, error_style::glance, image_routes()});
   out.push_back({api_kind::compute, error_style::nova, compute_routes()});
-  out.push_back({api_kind::network, error_style::neutron, {"/network", "network-server", {}}});
+  out.push_back({api_kind::network, error_style::neutron, network_routes()});
   out.push_back({api_kind::placement, error_style::placement, placement_routes()});
   return out;
 }
@@ -77,6 +77,7 @@ std::optional<http_response> version_document(const api_surface& api, const std:
     return std::nullopt;
   }
   case api_kind::network: {
+    // https://docs.openstack.org/api-ref/network/v2/#list-api-versions
     const json v20{{"id", "v2.0"}, {"status", "CURRENT"}, {"links", self_link(root + "/v2.0/")}};
     if (is_root(path))
       return document(200, {{"versions", json::array({v20})}});

@@ -89,6 +89,14 @@ void add_default_rules(policy& p) {
         "os-services:update", "os-availability-zone:detail"})
     p.set(std::string{"os_compute_api:"} + op, "rule:admin_required");
 
+  // -- network: project members for their own resources (the role checks
+  //    ownership, shared networks and admin-only attributes); agents and
+  //    other projects' quotas for admins, as Neutron's defaults.
+  for (const auto& r : network_routes().routes)
+    p.set(r.operation, "rule:authenticated");
+  for (const char* op : {"get_agent", "update_quota", "delete_quota"})
+    p.set(op, "rule:admin_required");
+
   // -- placement: the service's own API, for admins and services (Nova's
   //    service user) only, as Placement's defaults have it; project readers
   //    may see their project's usages.

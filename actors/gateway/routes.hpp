@@ -55,6 +55,8 @@ api_routes identity_routes();
 api_routes image_routes();
 /// The Nova v2.1 routes (https://docs.openstack.org/api-ref/compute/).
 api_routes compute_routes();
+/// The Neutron v2.0 routes (https://docs.openstack.org/api-ref/network/v2/).
+api_routes network_routes();
 /// The Placement routes (https://docs.openstack.org/api-ref/placement/).
 api_routes placement_routes();
 

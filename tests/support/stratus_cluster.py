@@ -43,7 +43,7 @@ class Cluster:
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
         lines += ['[[node]]', 'name = "ctl-1"',
                   'roles = ["conductor", "identity", "image-api", "placement", "compute-api", '
-                  '"compute-conductor", "scheduler", "gateway"]']
+                  '"compute-conductor", "scheduler", "network-server", "gateway"]']
         if self.compute_nodes == 0:
             lines += ['[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
         for i in range(1, self.compute_nodes + 1):

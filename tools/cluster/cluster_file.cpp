@@ -41,7 +41,7 @@ cluster_spec all_in_one() {
     c.nodes.push_back(std::move(n));
   };
   add("ctl-1", {"conductor", "identity", "image-api", "placement", "compute-api",
-                "compute-conductor", "scheduler", "gateway", "echo"});
+                "compute-conductor", "scheduler", "network-server", "gateway", "echo"});
   add("cmp-1", {"compute", "echo"});
   add("cmp-2", {"compute", "echo"});
   c.all_in_one_layout = true;

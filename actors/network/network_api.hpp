@@ -1,0 +1,149 @@
+#pragma once
+// The Networking API v2.0 operations the gateway routes to the
+// network-server ("create_network", "get_port", … — Neutron's policy
+// names), as plain functions of the model: each answers at once, or with
+// the records to write first. Errors are Neutron's
+// {"NeutronError": {"type", "message", "detail"}}.
+//
+// https://docs.openstack.org/api-ref/network/v2/
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/common/api_answer.hpp"
+#include "actors/common/api_call.hpp"
+#include "actors/common/operation_table.hpp"
+#include "actors/common/record_change.hpp"
+#include "actors/network/mechanism_driver.hpp"
+#include "actors/network/network_model.hpp"
+
+namespace stratus::network {
+
+struct api_result : api_support::api_answer {
+  api_result() = default;
+  api_result(api_support::api_answer a)
+      : api_answer(std::move(a)) {} // NOLINT: a plain answer is a result
+  std::vector<record_change> changes; // written before the reply goes out
+};
+
+/// The server's options, as neutron.conf and ml2_conf.ini name them.
+struct network_settings {
+  std::string tenant_network_type = "vxlan"; // [ml2] tenant_network_types (the first)
+  unsigned global_physnet_mtu = 1500;
+  std::string base_mac = "fa:16:3e:00:00:00";
+  std::map<std::string, int64_t> default_quotas{
+      {"network", 100},       {"subnet", 100},      {"port", 500},
+      {"router", 10},         {"floatingip", 50},   {"security_group", 10},
+      {"security_group_rule", 100}, {"subnetpool", -1}, {"rbac_policy", 10}};
+};
+
+/// One request as the operations see it.
+struct network_call {
+  api_support::api_call& call;
+  bool admin = false;
+  std::string project; // the caller's
+};
+
+class network_api {
+public:
+  network_api(network_model& model, const agent_registry& agents, network_settings settings);
+
+  /// Runs `req.operation`.
+  api_result handle(const msg::context& ctx, const msg::api_call_request& req, int64_t now);
+
+  network_model& model() {
+    return model_;
+  }
+  const network_settings& settings() const {
+    return settings_;
+  }
+
+private:
+  using op = std::function<api_result(network_call&)>;
+  void add(const std::string& name, op f);
+  void add_network_operations();
+  void add_subnet_operations();
+  void add_port_operations();
+  void add_tag_operations();
+  void add_service_operations(); // extensions, quotas, agents, the resource list
+
+  network_model& model_;
+  const agent_registry& agents_;
+  network_settings settings_;
+  api_support::operation_table<api_result> ops_;
+  friend struct port_maker;
+};
+
+// -- helpers shared by the operation files ---------------------------------------
+
+/// A Neutron error body: {"NeutronError": {"type": type, "message", "detail": ""}}.
+api_result neutron_error(uint16_t status, const std::string& type, const std::string& message);
+/// 400 "Invalid input for operation: <why>."
+api_result invalid_input(const std::string& why);
+/// 404 "<Kind> <id> could not be found." (type "<Kind>NotFound").
+api_result not_found(const std::string& kind, const std::string& id);
+/// 403 "(rule:<rule>) is disallowed by policy".
+api_result disallowed(const std::string& rule);
+/// A JSON reply.
+api_result json_reply(uint16_t status, const json& body);
+
+/// An ISO 8601 timestamp ("2026-01-02T03:04:05Z") for `unix_seconds`.
+std::string iso_time(int64_t unix_seconds);
+/// The attributes every resource has: id, project, description, tags,
+/// timestamps and revision, as Neutron's standard attributes.
+json standard_attributes(const network_call& c, const json& body, const std::string& id);
+/// Bumps `record`'s revision and updated_at.
+void touch(json& record, int64_t now);
+/// 400 for attributes of `body` not in `known` ("Unrecognized attribute(s) 'x'").
+std::optional<api_result> unknown_attributes(const json& body, const std::vector<std::string>& known);
+/// 403 for attributes of `body` only admins may set.
+std::optional<api_result> admin_only_attributes(const network_call& c, const json& body,
+                                                const std::string& action,
+                                                const std::vector<std::string>& attributes);
+
+/// Whether the caller may see / change a record.
+bool network_visible(const network_call& c, const json& network);
+bool owns(const network_call& c, const json& record);
+
+/// A list reply for `collection` ("networks") from candidate records:
+/// Neutron's filters on any attribute (repeated = any of), tags filters,
+/// sort_key/sort_dir, limit/marker/page_reverse with "<collection>_links",
+/// and fields=. `render` turns a record into what the caller sees.
+api_result list_reply(const network_call& c, const std::string& collection,
+                      const std::vector<const json*>& records,
+                      const std::function<json(const json&)>& render);
+/// `record` cut to the fields= the request names (all if none).
+json select_fields(const network_call& c, json record);
+
+/// The records of one kind that a write changes, applied to the model at
+/// once (so the next request sees them) and undone if the operation gives
+/// up before it succeeds.
+class model_edit {
+public:
+  explicit model_edit(network_model& model) : model_(model) {}
+  ~model_edit();
+  model_edit(const model_edit&) = delete;
+  model_edit& operator=(const model_edit&) = delete;
+
+  void put(const std::string& kind, const std::string& id, json value);
+  void erase(const std::string& kind, const std::string& id);
+  /// A create-only guard record (not part of the model).
+  void take_guard(const std::string& kind, const std::string& id, json value);
+  void drop_guard(const std::string& kind, const std::string& id);
+  /// Keeps everything and hands over the changes to write.
+  std::vector<record_change> commit();
+
+private:
+  network_model& model_;
+  std::vector<record_change> changes_;
+  std::vector<record_change> undo_; // in reverse order of application
+  bool committed_ = false;
+};
+
+/// The guard ids.
+std::string segment_guard_id(const segment& s);
+std::string address_guard_id(const std::string& subnet_id, const std::string& address);
+
+} // namespace stratus::network

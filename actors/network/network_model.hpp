@@ -1,0 +1,92 @@
+#pragma once
+// What the network-server keeps in memory: networks, subnets and ports as
+// the Networking API shows them (JSON records, by id), with the indexes
+// the operations need — subnets and ports per network, addresses in use
+// per subnet, MAC addresses per network — and the type drivers that know
+// which segments are taken. Rebuilt from the conductor's `network` table
+// at start; every change goes through apply(), so indexes never drift.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/common/record_change.hpp"
+#include "actors/network/ip_address.hpp"
+#include "actors/network/type_drivers.hpp"
+
+namespace stratus::network {
+
+using json = nlohmann::json;
+
+/// The kinds of records in the `network` table.
+namespace kinds {
+inline const std::string network = "network";
+inline const std::string subnet = "subnet";
+inline const std::string port = "port";
+inline const std::string quota = "quota"; // per project, the limits an admin set
+/// Uniqueness guards, written create-only in the same write as their
+/// owner so that the database refuses a second taker even when two
+/// network-servers race: "segment/<type>:<physnet>:<id>" and
+/// "address/<subnet>/<ip>". Never loaded back: the owners say it all.
+inline const std::string segment_guard = "segment";
+inline const std::string address_guard = "address";
+} // namespace kinds
+
+/// A network's segment as its record holds it.
+segment segment_of(const json& network);
+
+class network_model {
+public:
+  explicit network_model(const type_driver_config& config);
+
+  /// Applies one change (a record written or erased) to the maps and indexes.
+  void apply(const record_change& change);
+
+  const std::map<std::string, json>& networks() const {
+    return networks_;
+  }
+  const std::map<std::string, json>& subnets() const {
+    return subnets_;
+  }
+  const std::map<std::string, json>& ports() const {
+    return ports_;
+  }
+  const std::map<std::string, json>& quotas() const {
+    return quotas_;
+  }
+  const json* find(const std::string& kind, const std::string& id) const;
+
+  const std::set<std::string>& subnets_of(const std::string& network_id) const;
+  const std::set<std::string>& ports_of(const std::string& network_id) const;
+  /// The quota limits an admin set for `project` (empty object if none).
+  json quota_of(const std::string& project) const;
+  /// How many records of `kind` the project owns.
+  std::size_t owned(const std::string& kind, const std::string& project) const;
+
+  /// The type driver for `type`, or null for a type not enabled.
+  type_driver* driver(const std::string& type);
+  /// The port holding `address` in `subnet_id`, or null.
+  const std::string* address_holder(const std::string& subnet_id, const ip_address& address) const;
+  /// A free address of the subnet's allocation pools, or nothing.
+  std::optional<ip_address> free_address(const json& subnet);
+  bool mac_in_use(const std::string& network_id, const std::string& mac) const;
+
+private:
+  void remove(const std::string& kind, const json& old);
+  void add(const std::string& kind, const json& record);
+
+  std::map<std::string, json> networks_, subnets_, ports_, quotas_;
+  std::map<std::string, std::set<std::string>> subnets_by_network_, ports_by_network_;
+  std::map<std::string, std::map<ip_address, std::string>> addresses_; // subnet → ip → port
+  std::map<std::string, ip_address> next_address_; // subnet → where the next search starts
+  std::map<std::string, std::set<std::string>> macs_; // network → MACs
+  std::map<std::string, std::map<std::string, std::size_t>> owned_; // kind → project → count
+  std::map<std::string, std::unique_ptr<type_driver>> drivers_;
+};
+
+} // namespace stratus::network
