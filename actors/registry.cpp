@@ -9,6 +9,7 @@
 #include "actors/identity/identity_actor.hpp"
 #include "actors/image/image_actor.hpp"
 #include "actors/network/network_server_actor.hpp"
+#include "actors/network_agent/network_agent_actor.hpp"
 #include "actors/placement/placement_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 
@@ -26,6 +27,7 @@ runtime::role_registry all_roles() {
   r.add("image-api", spawn_image);
   r.add("placement", spawn_placement);
   r.add("network-server", spawn_network_server);
+  r.add("network-agent", spawn_network_agent);
   r.add("scheduler", spawn_scheduler);
   return r;
 }

@@ -12,6 +12,7 @@
 #include "messages/error.hpp"
 #include "messages/identity.hpp"
 #include "messages/image.hpp"
+#include "messages/network.hpp"
 #include "messages/storage.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
@@ -95,6 +96,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::build_instance_reply))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::instance_action_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::instance_action_reply))
+  // -- network
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::report_agent_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::report_agent_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_host_ports_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_host_ports_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_port_status_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::update_port_status_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::allocate_ports_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::allocate_ports_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::deallocate_ports_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::deallocate_ports_reply))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

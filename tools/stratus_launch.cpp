@@ -23,6 +23,7 @@
 #include "runtime/transport.hpp"
 #include "tools/cluster/cluster_file.hpp"
 #include "tools/cluster/cluster_probe.hpp"
+#include "tools/cluster/host_network.hpp"
 #include "tools/cluster/node_process.hpp"
 
 using namespace stratus;
@@ -47,13 +48,19 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-/// What a cluster file leaves to be chosen (ports, keys) as `recorded`
-/// chose it: nodes still running keep reaching the ones restarted. Returns
-/// the nodes whose port came from the record (their own, maybe running).
+/// What a cluster file leaves to be chosen (ports, keys, the cluster id and
+/// underlay addresses) as `recorded` chose it: nodes still running keep
+/// reaching the ones restarted. Returns the nodes whose port came from the
+/// record (their own, maybe running).
 std::set<std::string> keep_recorded_choices(cluster_spec& c, const cluster_spec& recorded) {
   std::set<std::string> kept;
   if (c.api_port == 0)
     c.api_port = recorded.api_port;
+  if (c.cluster_id.empty())
+    c.cluster_id = recorded.cluster_id;
+  for (auto& n : c.nodes)
+    if (auto* was = recorded.find(n.name); was && n.host_index == 0)
+      n.host_index = was->host_index;
   if (c.curve && c.operator_secret_key.empty()) {
     c.operator_public_key = recorded.operator_public_key;
     c.operator_secret_key = recorded.operator_secret_key;
@@ -190,21 +197,61 @@ void stop_node(const state_layout& s, const std::string& name) {
   std::filesystem::remove(s.pid_file(name));
 }
 
+/// Stops every node, then removes the namespaces and underlay they had.
 int stop_all(const state_layout& s, const cluster_spec& c) {
   for (auto& n : c.nodes)
     stop_node(s, n.name);
+  remove_host_network(c);
   return 0;
 }
 
+/// The nodes of `c` whose process is alive.
+std::set<std::string> running_nodes(const state_layout& s, const cluster_spec& c) {
+  std::set<std::string> running;
+  for (auto& n : c.nodes)
+    if (running_pid(s.pid_file(n.name)))
+      running.insert(n.name);
+  return running;
+}
+
+/// Removes the host network of the nodes not running; a failure is only
+/// reported, since the caller is already failing for a reason of its own.
+void remove_unused_host_network(const state_layout& s, const cluster_spec& c) {
+  try {
+    remove_host_network(c, running_nodes(s, c));
+  } catch (const std::exception& e) {
+    std::cerr << "stratus-launch: " << e.what() << "\n";
+  }
+}
+
 /// A failed start stops what this run started and leaves the rest running.
-int abandon_start(const state_layout& s, const std::map<std::string, pid_t>& started) {
+int abandon_start(const state_layout& s, const cluster_spec& c,
+                  const std::map<std::string, pid_t>& started) {
   for (auto& [name, pid] : started)
     stop_node(s, name);
+  remove_unused_host_network(s, c);
   return 1;
+}
+
+/// Makes the namespaces and underlay of the namespaced nodes (nothing if
+/// none); a failure removes what it made and throws.
+void start_host_network(const state_layout& s, const cluster_spec& c) {
+  try {
+    ensure_host_network(c);
+  } catch (...) {
+    remove_unused_host_network(s, c);
+    throw;
+  }
+  for (auto& n : c.nodes)
+    if (n.host_index > 0)
+      std::cout << n.name << " host: namespace " << namespace_name(c.cluster_id, n.name) << ", "
+                << underlay_device << " " << tunnel_ip(n.host_index) << " on underlay "
+                << underlay_bridge_name(c.cluster_id) << "\n";
 }
 
 int cmd_up(const state_layout& s, const std::string& cluster_file, bool foreground) {
   auto c = prepare_cluster(s, cluster_file);
+  plan_host_network(c, s.root, ::geteuid() == 0);
   save_cluster(c, s.cluster_file());
   const node_spec* gateway = host_of(c, "gateway");
   const bool has_api = gateway != nullptr;
@@ -218,21 +265,27 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
                              " for the API gateway is already in use");
   const auto binary = node_binary();
   const auto t0 = std::chrono::steady_clock::now();
+  start_host_network(s, c);
 
   std::map<std::string, pid_t> started;
-  for (auto& n : c.nodes) {
-    if (auto pid = running_pid(s.pid_file(n.name))) {
-      std::cout << n.name << " already running (pid " << *pid << ")\n";
-      continue;
+  try {
+    for (auto& n : c.nodes) {
+      if (auto pid = running_pid(s.pid_file(n.name))) {
+        std::cout << n.name << " already running (pid " << *pid << ")\n";
+        continue;
+      }
+      if (!port_is_free(n.host, n.port))
+        throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host +
+                                 " for node " + n.name + " is already in use");
+      write_node_config(c, n, s.node_dir(n.name), s.node_config(n.name));
+      pid_t pid = start_node_process(binary, s.node_config(n.name), s.log_file(n.name));
+      write_pid(s.pid_file(n.name), pid);
+      started[n.name] = pid;
+      std::cout << "starting " << n.name << " (pid " << pid << ", bus " << n.bus() << ")\n";
     }
-    if (!port_is_free(n.host, n.port))
-      throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host + " for node " +
-                               n.name + " is already in use");
-    write_node_config(c, n, s.node_dir(n.name), s.node_config(n.name));
-    pid_t pid = start_node_process(binary, s.node_config(n.name), s.log_file(n.name));
-    write_pid(s.pid_file(n.name), pid);
-    started[n.name] = pid;
-    std::cout << "starting " << n.name << " (pid " << pid << ", bus " << n.bus() << ")\n";
+  } catch (...) {
+    abandon_start(s, c, started);
+    throw;
   }
 
   cluster_probe probe{c};
@@ -245,14 +298,14 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
         continue;
       if (auto code = reap_if_exited(pid)) {
         print_failure(s, name, "exited with code " + std::to_string(*code) + " while starting");
-        return abandon_start(s, started);
+        return abandon_start(s, c, started);
       }
     }
     if (std::chrono::steady_clock::now() - t0 > start_timeout) {
       for (auto& name : waiting)
         print_failure(s, name, "did not become ready within " +
                                  std::to_string(start_timeout.count()) + " s");
-      return abandon_start(s, started);
+      return abandon_start(s, c, started);
     }
     for (auto it = waiting.begin(); it != waiting.end();) {
       auto d = probe.describe(*it, 200ms);

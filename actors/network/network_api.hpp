@@ -53,6 +53,21 @@ public:
   /// Runs `req.operation`.
   api_result handle(const msg::context& ctx, const msg::api_call_request& req, int64_t now);
 
+  // -- what hosts ask (actors/network/host_operations.cpp) --------------------------
+
+  /// The ports bound to `host` as its agent realises them (JSON array).
+  json host_bindings(const std::string& host, int64_t now) const;
+  /// The agent on `host` found these ports plugged (up) or not (down).
+  api_result update_port_status(const std::string& host, const std::vector<std::string>& up,
+                                const std::vector<std::string>& down, int64_t now);
+  /// An instance's ports on `host`: made for each requested network (or
+  /// "auto"), given ones taken over; the reply body is the ports (JSON).
+  /// All or nothing; a port the host's agent cannot bind fails it.
+  api_result allocate_ports(const std::string& instance_id, const std::string& project_id,
+                            const std::string& host, const json& requested, int64_t now);
+  /// Deletes the ports made for the instance and unbinds the given ones.
+  api_result deallocate_ports(const std::string& instance_id, int64_t now);
+
   network_model& model() {
     return model_;
   }

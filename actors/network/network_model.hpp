@@ -37,6 +37,10 @@ inline const std::string segment_guard = "segment";
 inline const std::string address_guard = "address";
 } // namespace kinds
 
+/// A port attribute the API never shows: the port was made by
+/// allocate_ports for an instance (deleted with it, not just unbound).
+inline const std::string made_for_instance = "made_for_instance";
+
 /// A network's segment as its record holds it.
 segment segment_of(const json& network);
 

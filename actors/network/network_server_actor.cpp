@@ -6,9 +6,11 @@
 #include "actors/common/record_io.hpp"
 #include "actors/network/network_api.hpp"
 #include "messages/api.hpp"
+#include "messages/network.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log.hpp"
+#include "runtime/random_id.hpp"
 #include "runtime/role_actor.hpp"
 
 namespace stratus::actors {
@@ -64,28 +66,85 @@ private:
           auto r = api_->handle(ctx, req, runtime::unix_seconds());
           return finish(ctx, std::move(r));
         },
+        // -- the agents ------------------------------------------------------
+        [this](const msg::context&, const msg::report_agent_request& req) {
+          agent_info a;
+          a.id = runtime::new_uuid();
+          a.host = req.host;
+          a.tunnel_ip = req.tunnel_ip;
+          for (auto& m : req.bridge_mappings)
+            if (auto colon = m.find(':'); colon != std::string::npos)
+              a.bridge_mappings[m.substr(0, colon)] = m.substr(colon + 1);
+          a.device_kinds = {req.device_kinds.begin(), req.device_kinds.end()};
+          a.started_at = req.started_at;
+          agents_.report(std::move(a), runtime::unix_seconds());
+          return msg::report_agent_reply{agents_.by_host().at(req.host).id};
+        },
+        [this](const msg::context&, const msg::get_host_ports_request& req) {
+          return msg::get_host_ports_reply{
+              api_->host_bindings(req.host, runtime::unix_seconds()).dump()};
+        },
+        [this](const msg::context& ctx, const msg::update_port_status_request& req)
+            -> caf::result<msg::update_port_status_reply> {
+          auto r = api_->update_port_status(req.host, req.up, req.down, runtime::unix_seconds());
+          return then_reply<msg::update_port_status_reply>(ctx, std::move(r), [](const std::string& body) {
+            return msg::update_port_status_reply{
+                json::parse(body).value("changed", uint32_t{0})};
+          });
+        },
+        // -- the compute nodes -----------------------------------------------
+        [this](const msg::context& ctx, const msg::allocate_ports_request& req)
+            -> caf::result<msg::allocate_ports_reply> {
+          const json requested = json::parse(req.requested, nullptr, false);
+          if (requested.is_discarded())
+            return runtime::make_error(msg::error{msg::errc::invalid, "requested is not JSON"});
+          auto r = api_->allocate_ports(req.instance_id, req.project_id, req.host, requested,
+                                        runtime::unix_seconds());
+          return then_reply<msg::allocate_ports_reply>(
+              ctx, std::move(r), [](const std::string& body) { return msg::allocate_ports_reply{body}; });
+        },
+        [this](const msg::context& ctx, const msg::deallocate_ports_request& req)
+            -> caf::result<msg::deallocate_ports_reply> {
+          auto r = api_->deallocate_ports(req.instance_id, runtime::unix_seconds());
+          return then_reply<msg::deallocate_ports_reply>(ctx, std::move(r), [](const std::string& body) {
+            return msg::deallocate_ports_reply{json::parse(body).value("released", uint32_t{0})};
+          });
+        },
     };
   }
 
-  /// Writes the result's changes, then answers; a failed write means the
-  /// model holds what the database refused: reload it.
-  caf::result<msg::api_call_reply> finish(const msg::context& ctx, api_result r) {
+  /// Like finish(), for a typed reply made from the result's body.
+  template <class Reply, class Make>
+  caf::result<Reply> then_reply(const msg::context& ctx, api_result r, Make make) {
     if (r.error)
       return runtime::make_error(*r.error);
-    if (r.changes.empty())
-      return std::move(r.reply);
-    auto rp = make_response_promise<msg::api_call_reply>();
-    record_io::write_role_changes(
-        this, conductor_name_, ctx, "network", r.changes,
-        [this, rp, reply = std::move(r.reply)](std::optional<msg::error> err) mutable {
-          if (err) {
-            rp.deliver(runtime::make_error(*err));
-            become(loading());
-            return;
-          }
-          rp.deliver(std::move(reply));
-        });
+    auto rp = make_response_promise<Reply>();
+    write(ctx, std::move(r.changes), [rp, reply = make(r.reply.body)](std::optional<msg::error> err) mutable {
+      if (err)
+        rp.deliver(runtime::make_error(*err));
+      else
+        rp.deliver(std::move(reply));
+    });
     return rp;
+  }
+
+  /// Writes `changes` (nothing to write: done at once); a failed write
+  /// means the model holds what the database refused: reload it.
+  void write(const msg::context& ctx, std::vector<record_change> changes,
+             std::function<void(std::optional<msg::error>)> done) {
+    record_io::write_role_changes(this, conductor_name_, ctx, "network", changes,
+                                  [this, done](std::optional<msg::error> err) {
+                                    if (err)
+                                      become(loading());
+                                    done(err);
+                                  });
+  }
+
+  /// Writes the result's changes, then answers.
+  caf::result<msg::api_call_reply> finish(const msg::context& ctx, api_result r) {
+    if (!r.error && r.changes.empty())
+      return std::move(r.reply);
+    return then_reply<msg::api_call_reply>(ctx, r, [&r](const std::string&) { return r.reply; });
   }
 
   void load() {

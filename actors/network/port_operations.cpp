@@ -210,6 +210,7 @@ void network_api::add_port_operations() {
   auto render = [](const network_call& c, const json& p) {
     json out = p;
     out.erase("binding_failure");
+    out.erase(made_for_instance);
     if (!c.admin)
       for (auto& a : binding_attributes)
         out.erase(a);

@@ -1,8 +1,10 @@
 #include "drivers/netlink/network_namespace.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -115,6 +117,17 @@ void delete_namespace(const std::string& name) {
 bool namespace_exists(const std::string& name) {
   check_name(name);
   return is_namespace_file(namespace_path(name));
+}
+
+std::vector<std::string> list_namespaces() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir, ec))
+    names.push_back(entry.path().filename().string());
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw netlink_error(std::string("list ") + run_dir + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void run_in_namespace(const std::string& path, const std::function<void()>& fn) {

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "drivers/netlink/netlink_error.hpp"
 
@@ -30,6 +31,11 @@ void delete_namespace(const std::string& name);
 
 /// Whether /run/netns/<name> is a live namespace (not just a stale file).
 bool namespace_exists(const std::string& name);
+
+/// Every name under /run/netns, sorted: what `ip netns list` shows,
+/// including stale files a crash left behind (namespace_exists tells them
+/// apart; delete_namespace removes either). None if there is no such directory.
+std::vector<std::string> list_namespaces();
 
 /// Runs `fn` on a new thread that has joined the namespace at `path`, waits
 /// for it and rethrows whatever it threw. Sockets `fn` opens stay bound to

@@ -6,17 +6,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "messages/cluster.hpp"
 #include "messages/storage.hpp"
 #include "runtime/log.hpp"
+#include "runtime/node_config.hpp"
 #include "runtime/transport.hpp"
 #include "tests/support/launcher.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/cluster/cluster_probe.hpp"
+#include "tools/cluster/host_network.hpp"
 
 using namespace stratus;
 using namespace std::chrono_literals;
@@ -38,6 +42,23 @@ roles = ["echo"]
 [[node]]
 name = "cmp-2"
 roles = ["echo"]
+)";
+
+// cmp-1 gets a namespace for its role (as root), cmp-2 because its host_kind
+// says so (echo alone would stay in the machine's own namespace).
+const char* namespaced_nodes = R"(
+[cluster]
+heartbeat_ms = 200
+[[node]]
+name = "ctl-1"
+roles = ["echo"]
+[[node]]
+name = "cmp-1"
+roles = ["echo", "compute"]
+[[node]]
+name = "cmp-2"
+roles = ["echo"]
+host_kind = "netns"
 )";
 
 class ClusterTest : public ::testing::Test {
@@ -67,6 +88,43 @@ std::string state_of(const nlohmann::json& status, const std::string& node) {
     if (n["node"] == node)
       return n["state"];
   return "missing";
+}
+
+/// Whether `ip netns list` shows a namespace whose name starts with `prefix`.
+bool netns_listed(const std::string& prefix) {
+  std::istringstream in(test::run("ip netns list").output);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0)
+      return true;
+  return false;
+}
+
+/// Whether `ip link` shows a device in this namespace whose name starts with `prefix`.
+bool link_listed(const std::string& prefix) {
+  std::istringstream in(test::run("ip -o link show").output);
+  for (std::string line; std::getline(in, line);) // "7: stv…@if2: <…"
+    if (auto colon = line.find(": ");
+        colon != std::string::npos && line.compare(colon + 2, prefix.size(), prefix) == 0)
+      return true;
+  return false;
+}
+
+/// The IPv4 addresses of ul0 in `netns`, as `ip -4 -o addr` prints them.
+std::string underlay_addresses(const std::string& netns) {
+  return test::run("ip -n " + netns + " -4 -o addr show dev ul0").output;
+}
+
+bool pings(const std::string& netns, const std::string& address) {
+  return test::run("ip netns exec " + netns + " ping -c1 -W1 " + address).code == 0;
+}
+
+tools::node_spec node_with(std::string name, std::vector<std::string> roles,
+                           std::string kind = "") {
+  tools::node_spec n;
+  n.name = std::move(name);
+  n.roles = std::move(roles);
+  n.host_kind = std::move(kind);
+  return n;
 }
 
 } // namespace
@@ -197,4 +255,139 @@ TEST_F(ClusterTest, NodeDyingDuringStartShowsItsLastLogLines) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("exited with code"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("unknown role 'no-such-role'"), std::string::npos) << r.output;
+}
+
+TEST_F(ClusterTest, NamespacedNodesShareAnUnderlayAndDownRemovesIt) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root: only then do nodes get network namespaces";
+  up(namespaced_nodes);
+  const std::string id = tools::load_state({state()}).cluster_id;
+  ASSERT_EQ(id.size(), 6u);
+  const std::string ns1 = "stratus-" + id + "-cmp-1";
+  const std::string ns2 = "stratus-" + id + "-cmp-2";
+  EXPECT_TRUE(netns_listed(ns1));
+  EXPECT_TRUE(netns_listed(ns2));
+  EXPECT_FALSE(netns_listed("stratus-" + id + "-ctl-1"));
+  EXPECT_TRUE(link_listed("stul" + id));
+  EXPECT_NE(underlay_addresses(ns1).find("198.51.100.2/24"), std::string::npos)
+      << underlay_addresses(ns1);
+  EXPECT_NE(underlay_addresses(ns2).find("198.51.100.3/24"), std::string::npos)
+      << underlay_addresses(ns2);
+  EXPECT_TRUE(test::wait_until([&] { return pings(ns1, "198.51.100.3"); }, 10s, 100ms));
+
+  // The network roles learn their namespace; roles elsewhere learn nothing.
+  auto cmp1 = runtime::load_node_config(state() / "nodes" / "cmp-1.toml");
+  EXPECT_EQ(cmp1.settings["compute"]["host_netns"], "/run/netns/" + ns1);
+  EXPECT_EQ(cmp1.settings["compute"]["tunnel_ip"], "198.51.100.2");
+  EXPECT_EQ(cmp1.settings["compute"]["underlay_device"], "ul0");
+  EXPECT_EQ(cmp1.settings["echo"].count("host_netns"), 0u);
+  auto ctl1 = runtime::load_node_config(state() / "nodes" / "ctl-1.toml");
+  EXPECT_EQ(ctl1.settings["echo"].count("host_netns"), 0u);
+
+  // Another `up` of the same state, its nodes listed the other way round,
+  // keeps every address (and the nodes running on them).
+  auto file = test::write_cluster_file(dir.path(), R"(
+[cluster]
+heartbeat_ms = 200
+[[node]]
+name = "cmp-2"
+roles = ["echo"]
+host_kind = "netns"
+[[node]]
+name = "cmp-1"
+roles = ["echo", "compute"]
+[[node]]
+name = "ctl-1"
+roles = ["echo"]
+)");
+  auto again = test::launch(state(), "up --cluster " + file.string());
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("cmp-1 already running"), std::string::npos) << again.output;
+  EXPECT_NE(underlay_addresses(ns1).find("198.51.100.2/24"), std::string::npos)
+      << underlay_addresses(ns1);
+  EXPECT_NE(underlay_addresses(ns2).find("198.51.100.3/24"), std::string::npos)
+      << underlay_addresses(ns2);
+  EXPECT_TRUE(test::wait_until([&] { return pings(ns2, "198.51.100.2"); }, 10s, 100ms));
+
+  auto down = test::launch(state(), "down");
+  ASSERT_EQ(down.code, 0) << down.output;
+  EXPECT_FALSE(netns_listed("stratus-" + id)) << test::run("ip netns list").output;
+  EXPECT_FALSE(link_listed("stul" + id)) << test::run("ip -o link show").output;
+  EXPECT_FALSE(link_listed("stv" + id)) << test::run("ip -o link show").output;
+}
+
+TEST(HostNamespacePlan, AsRootNetworkRolesGetNamespacesUnlessTheFileSaysOtherwise) {
+  tools::cluster_spec c;
+  c.nodes = {node_with("ctl-1", {"conductor", "echo"}), node_with("cmp-1", {"compute"}),
+             node_with("cmp-2", {"echo", "network-agent"}), node_with("cmp-3", {"compute"}, "self"),
+             node_with("lab-1", {"echo"}, "netns")};
+  tools::plan_host_network(c, "/some/state", true);
+  EXPECT_EQ(c.cluster_id, tools::make_cluster_id("/some/state"));
+  ASSERT_EQ(c.cluster_id.size(), 6u);
+  EXPECT_EQ(c.cluster_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  std::vector<int> indexes;
+  for (auto& n : c.nodes)
+    indexes.push_back(n.host_index);
+  EXPECT_EQ(indexes, (std::vector<int>{0, 1, 2, 0, 3}));
+
+  auto settings = tools::host_settings(c, *c.find("cmp-2"));
+  EXPECT_EQ(settings["host_netns"], "/run/netns/stratus-" + c.cluster_id + "-cmp-2");
+  EXPECT_EQ(settings["tunnel_ip"], "198.51.100.3");
+  EXPECT_EQ(settings["underlay_device"], "ul0");
+  EXPECT_TRUE(tools::host_settings(c, *c.find("cmp-3")).empty());
+}
+
+TEST(HostNamespacePlan, RecordedIdAndIndexesAreKeptAndNewNodesFillTheGaps) {
+  tools::cluster_spec c;
+  c.cluster_id = "abc123";
+  c.nodes = {node_with("cmp-1", {"compute"}), node_with("cmp-2", {"compute"}),
+             node_with("cmp-3", {"compute"})};
+  c.nodes[1].host_index = 1; // recorded by an earlier `up`
+  c.nodes[2].host_index = 3;
+  tools::plan_host_network(c, "/some/state", true);
+  EXPECT_EQ(c.cluster_id, "abc123");
+  EXPECT_EQ(c.nodes[0].host_index, 2);
+  EXPECT_EQ(c.nodes[1].host_index, 1);
+  EXPECT_EQ(c.nodes[2].host_index, 3);
+  EXPECT_EQ(tools::underlay_veth_name(c.cluster_id, 3), "stvabc1233");
+  EXPECT_EQ(tools::underlay_bridge_name(c.cluster_id), "stulabc123");
+}
+
+TEST(HostNamespacePlan, WithoutRootNoNodeGetsANamespaceAndAskingForOneIsAClearError) {
+  tools::cluster_spec c;
+  c.nodes = {node_with("cmp-1", {"compute", "network-agent"})};
+  c.nodes[0].host_index = 1;
+  tools::plan_host_network(c, "/some/state", false);
+  EXPECT_EQ(c.nodes[0].host_index, 0);
+  EXPECT_TRUE(tools::host_settings(c, c.nodes[0]).empty());
+
+  c.nodes = {node_with("cmp-1", {"echo"}, "netns")};
+  try {
+    tools::plan_host_network(c, "/some/state", false);
+    ADD_FAILURE() << "host_kind = netns was accepted without root";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("needs root"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostNamespacePlan, ClusterFileRefusesUmlHostsForNow) {
+  test::temp_dir dir;
+  auto load_error = [&](const std::string& text) {
+    try {
+      tools::load_cluster(test::write_cluster_file(dir.path(), text));
+    } catch (const std::runtime_error& e) {
+      return std::string{e.what()};
+    }
+    return std::string{"accepted"};
+  };
+  EXPECT_NE(load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"uml\"\n")
+                .find("host_kind = \"uml\" is not supported yet"),
+            std::string::npos);
+  EXPECT_NE(
+      load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"vm\"\n").find("host_kind must be"),
+      std::string::npos);
+  // `host` is the bus address: a kind written there is pointed to host_kind.
+  EXPECT_NE(load_error("[[node]]\nname = \"cmp-1\"\nhost = \"uml\"\n").find("host_kind"),
+            std::string::npos);
+  EXPECT_EQ(load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"self\"\n"), "accepted");
 }

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -73,6 +74,24 @@ TEST_F(NetworkNamespace, CreateTakesOverAStaleFile) {
   EXPECT_FALSE(namespace_exists(name_));
   create_namespace(name_);
   EXPECT_TRUE(namespace_exists(name_));
+}
+
+TEST_F(NetworkNamespace, ListShowsWhatIpNetnsListShows) {
+  auto listed = [](const std::string& name) {
+    const auto names = list_namespaces();
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  const std::string stale = name_ + "-stale";
+  ::mkdir("/run/netns", 0755);
+  std::ofstream{namespace_path(stale)}; // a file, but no namespace mounted on it
+  create_namespace(name_);
+  EXPECT_TRUE(listed(name_));
+  EXPECT_TRUE(listed(stale)); // listed, so that cleaning up finds it too
+  EXPECT_TRUE(listed_by_ip(stale));
+  delete_namespace(stale);
+  delete_namespace(name_);
+  EXPECT_FALSE(listed(name_));
+  EXPECT_FALSE(listed(stale));
 }
 
 TEST_F(NetworkNamespace, RunInNamespaceRunsThereNotOnTheCallersThread) {

@@ -13,7 +13,8 @@
 //   name = "ctl-1"
 //   roles = ["conductor", "echo"]
 //   port = 0                  # 0 = any free port on 127.0.0.1
-//   host = "127.0.0.1"
+//   host = "127.0.0.1"        # the bus address
+//   host_kind = "netns"       # what the node's network roles run in, see host_network.hpp
 //
 // With no file the launcher uses the all-in-one layout: one controller and
 // two compute nodes on loopback.
@@ -32,6 +33,13 @@ struct node_spec {
   int port = 0;
   std::string curve_public_key;
   std::string curve_secret_key;
+  /// The kind of host: "self", "netns" or "" for the default (see
+  /// host_network.hpp). Its key is `host_kind` since `host` is the bus address.
+  std::string host_kind;
+  /// The node's place on its cluster's underlay (1, 2, …), recorded so that
+  /// its address survives restarts; after plan_host_network, > 0 exactly
+  /// for the nodes that get a namespace.
+  int host_index = 0;
 
   std::string bus() const { return "tcp://" + host + ":" + std::to_string(port); }
 };
@@ -49,6 +57,9 @@ struct cluster_spec {
   bool all_in_one_layout = false;
   std::string api_host = "127.0.0.1";
   int api_port = 0;
+  /// Names the cluster's namespaces and underlay devices; chosen at the
+  /// first `up` (see host_network.hpp) and recorded so `down` finds them.
+  std::string cluster_id;
   std::map<std::string, std::map<std::string, std::string>> role_settings;
   std::vector<node_spec> nodes;
   // Not in the file: where the launcher keeps the admin password.

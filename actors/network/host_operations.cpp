@@ -1,0 +1,237 @@
+// What hosts ask of the server rather than users: the agents' port
+// bindings and status reports (Neutron's agent RPC), and the compute
+// role's ports for an instance (Nova's allocate_for_instance and
+// deallocate_for_instance).
+
+#include "actors/common/json_fields.hpp"
+#include "actors/network/network_api.hpp"
+
+namespace stratus::network {
+namespace {
+
+using json_fields::str;
+
+/// A call on behalf of a service: admin in `project`.
+struct service_request {
+  msg::context ctx;
+  msg::api_call_request req;
+  service_request(const std::string& operation, const std::string& project, const json& body) {
+    ctx.request_id = "req-network-host";
+    ctx.caller.project_id = project;
+    ctx.caller.roles = {"admin", "service"};
+    req.operation = operation;
+    req.body = body.is_null() ? "" : body.dump();
+  }
+};
+
+int prefix_of(const network_model& model, const std::string& subnet_id) {
+  const json* s = model.find(kinds::subnet, subnet_id);
+  auto cidr = s ? ip_network::parse(str(*s, "cidr")) : std::nullopt;
+  return cidr ? cidr->prefix : 32;
+}
+
+} // namespace
+
+json network_api::host_bindings(const std::string& host, int64_t now) const {
+  json out = json::array();
+  for (auto& [id, p] : model_.ports()) {
+    if (str(p, "binding:host_id") != host || str(p, "binding:vif_type") != "bridge")
+      continue;
+    const json* n = model_.find(kinds::network, str(p, "network_id"));
+    if (!n)
+      continue;
+    const auto type = str(*n, "provider:network_type");
+    // The tunnel endpoints of the network's other hosts (l2population).
+    std::set<std::string> remotes;
+    if (type == "vxlan" || type == "gre")
+      for (auto& other_id : model_.ports_of(str(*n, "id"))) {
+        const json& other = *model_.find(kinds::port, other_id);
+        const auto other_host = str(other, "binding:host_id");
+        if (other_host.empty() || other_host == host)
+          continue;
+        if (const agent_info* a = agents_.alive_on(other_host, now); a && !a->tunnel_ip.empty())
+          remotes.insert(a->tunnel_ip);
+      }
+    json ips = json::array();
+    for (auto& ip : p.value("fixed_ips", json::array())) {
+      const json* s = model_.find(kinds::subnet, str(ip, "subnet_id"));
+      ips.push_back({{"ip_address", str(ip, "ip_address")},
+                     {"subnet_id", str(ip, "subnet_id")},
+                     {"prefixlen", prefix_of(model_, str(ip, "subnet_id"))},
+                     {"gateway_ip", s ? s->value("gateway_ip", json()) : json()},
+                     {"enable_dhcp", s ? s->value("enable_dhcp", true) : false}});
+    }
+    out.push_back({{"port_id", id},
+                   {"mac_address", str(p, "mac_address")},
+                   {"network_id", str(*n, "id")},
+                   {"admin_state_up", p.value("admin_state_up", true)},
+                   {"status", str(p, "status")},
+                   {"device_owner", str(p, "device_owner")},
+                   {"device_id", str(p, "device_id")},
+                   {"fixed_ips", ips},
+                   {"network_type", type},
+                   {"physical_network", n->value("provider:physical_network", json())},
+                   {"segmentation_id", n->value("provider:segmentation_id", json())},
+                   {"mtu", n->value("mtu", 1500)},
+                   {"bridge", bridge_name(str(*n, "id"))},
+                   {"tap", tap_name(id)},
+                   {"remotes", remotes}});
+  }
+  return out;
+}
+
+api_result network_api::update_port_status(const std::string& host,
+                                           const std::vector<std::string>& up,
+                                           const std::vector<std::string>& down, int64_t now) {
+  model_edit edit(model_);
+  uint32_t changed = 0;
+  auto set = [&](const std::string& id, const char* status) {
+    const json* p = model_.find(kinds::port, id);
+    if (!p || str(*p, "binding:host_id") != host || str(*p, "status") == status)
+      return;
+    json updated = *p;
+    updated["status"] = status;
+    touch(updated, now);
+    edit.put(kinds::port, id, updated);
+    ++changed;
+  };
+  for (auto& id : up)
+    set(id, "ACTIVE");
+  for (auto& id : down)
+    set(id, "DOWN");
+  api_result r = json_reply(200, {{"changed", changed}});
+  r.changes = edit.commit();
+  return r;
+}
+
+api_result network_api::allocate_ports(const std::string& instance_id,
+                                       const std::string& project_id, const std::string& host,
+                                       const json& requested, int64_t now) {
+  // What to make: one port per requested network, the given ports taken over.
+  json to_create = json::array();
+  std::vector<std::string> given;
+  auto network_port = [&](const std::string& network_id, const std::string& fixed_ip) {
+    json p{{"network_id", network_id},
+           {"project_id", project_id},
+           {"device_id", instance_id},
+           {"device_owner", "compute:nova"},
+           {"binding:host_id", host}};
+    if (!fixed_ip.empty())
+      p["fixed_ips"] = json::array({{{"ip_address", fixed_ip}}});
+    to_create.push_back(p);
+  };
+  if (requested.is_string() && requested == "auto") {
+    std::vector<std::string> candidates;
+    for (auto& [id, n] : model_.networks())
+      if (str(n, "project_id") == project_id || n.value("shared", false))
+        if (!n.value("router:external", false))
+          candidates.push_back(id);
+    if (candidates.empty())
+      return api_support::api_error(msg::errc::invalid,
+                                    "No network is available to the project for networks 'auto'.");
+    if (candidates.size() > 1)
+      return api_support::api_error(
+          msg::errc::conflict,
+          "Multiple possible networks found, use a Network ID to be more specific.");
+    network_port(candidates.front(), "");
+  } else if (requested.is_array()) {
+    for (auto& r : requested) {
+      if (auto port = str(r, "port"); !port.empty()) {
+        const json* p = model_.find(kinds::port, port);
+        if (!p || (str(*p, "project_id") != project_id))
+          return api_support::api_error(msg::errc::not_found, "Port " + port + " could not be found.");
+        if (!str(*p, "device_id").empty() && str(*p, "device_id") != instance_id)
+          return api_support::api_error(msg::errc::conflict,
+                                        "Port " + port + " is still in use.");
+        given.push_back(port);
+        continue;
+      }
+      const auto network = str(r, "uuid");
+      const json* n = model_.find(kinds::network, network);
+      if (!n || !(str(*n, "project_id") == project_id || n->value("shared", false)))
+        return api_support::api_error(msg::errc::not_found,
+                                      "Network " + network + " could not be found.");
+      network_port(network, str(r, "fixed_ip"));
+    }
+  }
+
+  std::vector<record_change> changes;
+  std::vector<record_change> undo; // applied in reverse if a port cannot be bound
+  std::vector<std::string> ids;
+  if (!to_create.empty()) {
+    service_request create("create_port", project_id, {{"ports", to_create}});
+    api_result made = ops_.run(create.ctx, create.req, "", now);
+    if (made.error || made.reply.status != 201)
+      return made;
+    changes = std::move(made.changes);
+    for (auto& p : json::parse(made.reply.body)["ports"]) {
+      const auto id = str(p, "id");
+      ids.push_back(id);
+      // Marked as made for the instance: deallocation deletes it.
+      record_change mark{kinds::port, id, *model_.find(kinds::port, id)};
+      (*mark.value)[made_for_instance] = true;
+      model_.apply(mark);
+      changes.push_back(std::move(mark));
+      undo.push_back({kinds::port, id, std::nullopt});
+    }
+  }
+  for (auto& port : given) {
+    undo.push_back({kinds::port, port, *model_.find(kinds::port, port)});
+    service_request take("update_port", project_id,
+                         {{"port",
+                           {{"device_id", instance_id},
+                            {"device_owner", "compute:nova"},
+                            {"binding:host_id", host}}}});
+    take.req.path = {{"port_id", port}};
+    api_result taken = ops_.run(take.ctx, take.req, "", now);
+    if (taken.error || taken.reply.status != 200)
+      return taken; // checked above: does not happen short of a bug
+    changes.insert(changes.end(), taken.changes.begin(), taken.changes.end());
+    ids.push_back(port);
+  }
+  json ports = json::array();
+  for (auto& id : ids) {
+    json p = *model_.find(kinds::port, id);
+    if (p.contains("binding_failure")) {
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+        model_.apply(*it);
+      return api_support::api_error(msg::errc::unavailable,
+                                    "Binding failed for port " + id + ": " +
+                                        str(p, "binding_failure"));
+    }
+    p.erase(made_for_instance);
+    ports.push_back(p);
+  }
+  api_result r = json_reply(200, ports);
+  r.changes = std::move(changes);
+  return r;
+}
+
+api_result network_api::deallocate_ports(const std::string& instance_id, int64_t now) {
+  std::vector<record_change> changes;
+  uint32_t released = 0;
+  std::vector<std::string> ports;
+  for (auto& [id, p] : model_.ports())
+    if (str(p, "device_id") == instance_id)
+      ports.push_back(id);
+  for (auto& id : ports) {
+    // Ports made for the instance go; ports the user gave are unbound and kept.
+    const json& p = *model_.find(kinds::port, id);
+    const bool made_for_it = p.value(made_for_instance, false);
+    service_request r(made_for_it ? "delete_port" : "update_port", str(p, "project_id"),
+                      made_for_it ? json()
+                                  : json{{"port",
+                                          {{"device_id", ""},
+                                           {"device_owner", ""},
+                                           {"binding:host_id", nullptr}}}});
+    r.req.path = {{"port_id", id}};
+    api_result done = ops_.run(r.ctx, r.req, "", now);
+    changes.insert(changes.end(), done.changes.begin(), done.changes.end());
+    ++released;
+  }
+  api_result out = json_reply(200, {{"released", released}});
+  out.changes = std::move(changes);
+  return out;
+}
+
+} // namespace stratus::network

@@ -1,0 +1,50 @@
+#include "actors/network_agent/kernel_worker.hpp"
+
+#include <memory>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "drivers/netlink/libnl/libnl_driver.hpp"
+#include "drivers/netlink/netlink_driver.hpp"
+
+namespace stratus::network_agent {
+
+caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path,
+                            host_config config) {
+  auto kernel = std::make_shared<std::unique_ptr<netlink::netlink_driver>>();
+  auto open = [kernel, netns_path]() -> netlink::netlink_driver& {
+    if (!*kernel)
+      *kernel = netlink::open_netlink_driver(netns_path);
+    return **kernel;
+  };
+  (void)self;
+  return {
+      [open](probe_atom) -> caf::result<std::vector<std::string>> {
+        try {
+          std::vector<std::string> kinds;
+          for (const char* kind : {"bridge", "veth", "vxlan", "vlan", "gretap"})
+            if (open().supports(kind))
+              kinds.emplace_back(kind);
+          return kinds;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      [open, config](resync_atom, const std::string& bindings) -> caf::result<std::string> {
+        try {
+          auto parsed = nlohmann::json::parse(bindings, nullptr, false);
+          if (!parsed.is_array())
+            parsed = nlohmann::json::array();
+          auto r = sync_host(open(), parsed, config);
+          return nlohmann::json{{"up", r.up}, {"down", r.down}, {"removed", r.removed},
+                                {"errors", r.errors}}
+              .dump();
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+  };
+}
+
+} // namespace stratus::network_agent

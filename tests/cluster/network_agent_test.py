@@ -1,0 +1,149 @@
+"""End to end as root: the network agents on two compute nodes (each in a
+network namespace of its own, joined by the launcher's underlay) build
+real bridges and VXLAN devices for ports bound to their hosts. Two
+"guests" on one network — network namespaces plugged through veth taps,
+as a hypervisor plugs a guest's NIC — ping each other across the
+underlay; a guest on another network cannot reach them; the ports turn
+ACTIVE; a deleted device comes back; deleting the ports leaves no bridge
+or VXLAN device behind. Skipped (with the reason) when not root."""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from stratus_cluster import Cluster, wait_until  # noqa: E402
+
+SKIP = 77
+SETTINGS = {"identity": {"password_cost": "4"},
+            "network-agent": {"resync_interval_ms": "300", "report_interval": "1"}}
+
+
+def sh(*args, check=True):
+    out = subprocess.run(list(args), capture_output=True, text=True, timeout=30)
+    if check and out.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {out.stderr}")
+    return out
+
+
+def links(netns):
+    """The links of a namespace by name."""
+    out = sh("ip", "-n", netns, "-j", "-d", "link", "show")
+    return {l["ifname"]: l for l in json.loads(out.stdout)}
+
+
+class NetworkAgent(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(SETTINGS, compute_nodes=2, network_agents=True).__enter__()
+        cls.token = cls.cluster.admin_token()
+        cls.guests = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for g in cls.guests:
+            sh("ip", "netns", "delete", g, check=False)
+        cls.cluster.__exit__(None, None, None)
+
+    def api(self, method, path, body=None, expect=None):
+        r = self.cluster.request(method, "/network/v2.0" + path, self.token, body)
+        if expect is not None:
+            self.assertEqual(r.status, expect, r.body)
+        return r.json() if r.body else None
+
+    def host_netns(self, node):
+        """The namespace the launcher gave the node (its host_netns setting)."""
+        with open(os.path.join(self.cluster.state, "nodes", node + ".toml")) as f:
+            for line in f:
+                if line.strip().startswith("host_netns"):
+                    return os.path.basename(line.split("=", 1)[1].strip().strip("'\""))
+        self.fail(f"{node} has no host namespace")
+
+    def guest(self, node, port):
+        """A stand-in guest: a namespace whose eth0 is the far end of the
+        port's tap in the node's namespace, with the port's MAC and address."""
+        name = "g-" + uuid.uuid4().hex[:8]
+        sh("ip", "netns", "add", name)
+        self.guests.append(name)
+        host = self.host_netns(node)
+        tap = "tap" + port["id"][:11]
+        sh("ip", "-n", host, "link", "add", tap, "type", "veth", "peer", "name", "eth0",
+           "netns", name)
+        ip = port["fixed_ips"][0]["ip_address"]
+        sh("ip", "-n", name, "link", "set", "eth0", "address", port["mac_address"])
+        sh("ip", "-n", name, "link", "set", "eth0", "mtu", "1450")
+        sh("ip", "-n", name, "addr", "add", ip + "/24", "dev", "eth0")
+        sh("ip", "-n", name, "link", "set", "eth0", "up")
+        sh("ip", "-n", name, "link", "set", "lo", "up")
+        return name
+
+    def pings(self, guest, address):
+        return sh("ip", "netns", "exec", guest, "ping", "-c1", "-W1", address,
+                  check=False).returncode == 0
+
+    def network(self, name, cidr):
+        net = self.api("POST", "/networks", {"network": {"name": name}}, 201)["network"]
+        self.api("POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": cidr,
+                                                 "ip_version": 4}}, 201)
+        return net
+
+    def port(self, net, host):
+        return self.api("POST", "/ports", {"port": {"network_id": net["id"],
+                                                    "binding:host_id": host}}, 201)["port"]
+
+    def status(self, port):
+        return self.api("GET", "/ports/" + port["id"])["port"]["status"]
+
+    def test_vxlan_between_hosts_isolation_repair_and_cleanup(self):
+        self.assertTrue(wait_until(lambda: len(
+            [a for a in self.api("GET", "/agents")["agents"] if a["alive"]]) == 2, 30, 0.2))
+        red = self.network("red", "10.10.0.0/24")
+        blue = self.network("blue", "10.10.0.0/24")  # same addresses, another segment
+        p1, p2 = self.port(red, "cmp-1"), self.port(red, "cmp-2")
+        p3 = self.port(blue, "cmp-2")
+        self.assertEqual(p1["binding:vif_type"], "bridge")
+        g1, g2, g3 = self.guest("cmp-1", p1), self.guest("cmp-2", p2), self.guest("cmp-2", p3)
+
+        for p in (p1, p2, p3):
+            self.assertTrue(wait_until(lambda: self.status(p) == "ACTIVE", 15, 0.2), p["id"])
+        ip2 = p2["fixed_ips"][0]["ip_address"]
+        self.assertTrue(wait_until(lambda: self.pings(g1, ip2), 15, 0.2))
+        # Blue's guest, on the same host and the same CIDR as red's second
+        # guest, cannot reach it: another bridge, another VNI.
+        self.assertFalse(self.pings(g3, ip2))
+
+        cmp1 = self.host_netns("cmp-1")
+        vni = red["provider:segmentation_id"]
+        devices = links(cmp1)
+        bridge = "brq" + red["id"][:11]
+        self.assertEqual(devices[f"vxlan-{vni}"]["master"], bridge)
+        self.assertEqual(devices["tap" + p1["id"][:11]]["master"], bridge)
+        # l2population: cmp-1's VXLAN device floods to cmp-2's tunnel address.
+        fdb = sh("bridge", "-n", cmp1, "fdb", "show", "dev", f"vxlan-{vni}").stdout
+        self.assertIn("dst 198.51.100.", fdb)
+
+        # Drift: a deleted VXLAN device comes back and traffic flows again.
+        sh("ip", "-n", cmp1, "link", "delete", f"vxlan-{vni}")
+        self.assertTrue(wait_until(lambda: f"vxlan-{vni}" in links(cmp1), 10, 0.2))
+        self.assertTrue(wait_until(lambda: self.pings(g1, ip2), 15, 0.2))
+
+        # Cleanup: ports gone → no bridge or VXLAN device of ours remains.
+        for p in (p1, p2, p3):
+            self.api("DELETE", "/ports/" + p["id"], expect=204)
+        for node in ("cmp-1", "cmp-2"):
+            ns = self.host_netns(node)
+            self.assertTrue(wait_until(lambda: not [
+                n for n in links(ns) if n.startswith("brq") or n.startswith("vxlan-")], 10, 0.2),
+                links(ns).keys())
+        self.api("DELETE", "/networks/" + red["id"], expect=204)
+        self.api("DELETE", "/networks/" + blue["id"], expect=204)
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        print("SKIP: needs root for network namespaces and kernel devices")
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)
