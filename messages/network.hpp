@@ -93,13 +93,16 @@ struct deallocate_ports_reply {
   STRATUS_FIELDS(released)
 };
 
-/// Deletes the ports made for an instance and unbinds those it was given.
+/// Deletes the ports made for an instance and unbinds those it was given;
+/// only those bound to `host` when it is set, so that a failed build's
+/// late release cannot take the ports of the host it was rescheduled to.
 struct deallocate_ports_request {
   STRATUS_MESSAGE("network.deallocate_ports_request", 1, 1) // 1: initial
   static constexpr bool idempotent = false;
   using reply_type = deallocate_ports_reply;
   std::string instance_id;
-  STRATUS_FIELDS(instance_id)
+  std::string host;
+  STRATUS_FIELDS(instance_id, host)
 };
 
 } // namespace stratus::msg

@@ -13,6 +13,8 @@ packages=(
   libcrypt-dev
   # runtime tools used by the launcher and the tests
   iproute2 iputils-ping procps lmdb-utils
+  # user-mode Linux test hosts (host_kind = "uml"): a kernel with VLAN and GRE
+  user-mode-linux kmod
   # interoperability checks against the reference implementations, and the
   # real OpenStack client the acceptance tests drive
   python3 python3-cryptography python3-openstackclient python3-osc-placement tempest

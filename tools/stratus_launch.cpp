@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "tools/cluster/cluster_probe.hpp"
 #include "tools/cluster/host_network.hpp"
 #include "tools/cluster/node_process.hpp"
+#include "tools/cluster/uml_host.hpp"
 
 using namespace stratus;
 using namespace stratus::tools;
@@ -106,11 +108,14 @@ cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_f
     std::tie(c.operator_public_key, c.operator_secret_key) = runtime::make_curve_keypair();
   std::set<int> taken;
   for (auto& n : c.nodes) {
-    if (n.port != 0 && !recorded_ports.count(n.name) && !port_is_free(n.host, n.port))
+    // A UML node's ports are its own kernel's: any number is free there.
+    const bool own_kernel = is_uml(n);
+    if (n.port != 0 && !own_kernel && !recorded_ports.count(n.name) &&
+        !port_is_free(n.host, n.port))
       throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host + " for node " +
                                n.name + " is already in use");
     while (n.port == 0 || taken.count(n.port) != 0)
-      n.port = pick_free_port(n.host);
+      n.port = pick_free_port(own_kernel ? "127.0.0.1" : n.host);
     taken.insert(n.port);
     if (c.curve && n.curve_secret_key.empty())
       std::tie(n.curve_public_key, n.curve_secret_key) = runtime::make_curve_keypair();
@@ -193,6 +198,8 @@ void stop_node(const state_layout& s, const std::string& name) {
   if (auto pid = running_pid(s.pid_file(name))) {
     const bool killed = stop_process(*pid, stop_grace);
     std::cout << "stopped " << name << " (pid " << *pid << (killed ? ", killed" : "") << ")\n";
+  } else if (int left = kill_group_remnants(s.pid_file(name)); left > 0) {
+    std::cout << "killed " << left << " process(es) left of " << name << "\n";
   }
   std::filesystem::remove(s.pid_file(name));
 }
@@ -244,9 +251,28 @@ void start_host_network(const state_layout& s, const cluster_spec& c) {
   }
   for (auto& n : c.nodes)
     if (n.host_index > 0)
-      std::cout << n.name << " host: namespace " << namespace_name(c.cluster_id, n.name) << ", "
-                << underlay_device << " " << tunnel_ip(n.host_index) << " on underlay "
-                << underlay_bridge_name(c.cluster_id) << "\n";
+      std::cout << n.name << " host: "
+                << (is_uml(n) ? "user-mode Linux"
+                              : "namespace " + namespace_name(c.cluster_id, n.name))
+                << ", " << underlay_device << " " << tunnel_ip(n.host_index) << " on underlay "
+                << underlay_bridge_name(c.cluster_id) << ", " << provider_device
+                << " on provider network " << provider_bridge_name(c.cluster_id) << "\n";
+}
+
+/// Starts node `n`'s process: stratus-node, or the UML kernel it runs in.
+pid_t start_node(const state_layout& s, const cluster_spec& c, const node_spec& n,
+                 const std::filesystem::path& binary) {
+  if (!is_uml(n))
+    return start_node_process(binary, s.node_config(n.name), s.log_file(n.name));
+  uml_boot b;
+  b.node_binary = binary;
+  b.node_config = s.node_config(n.name);
+  b.log = s.log_file(n.name);
+  b.init_script = s.node_dir(n.name) / "uml-init.sh";
+  b.tunnel_cidr = tunnel_ip(n.host_index) + "/" + std::to_string(underlay_prefix_length());
+  b.underlay_tap = underlay_tap_name(c.cluster_id, n.host_index);
+  b.provider_tap = provider_tap_name(c.cluster_id, n.host_index);
+  return start_uml_host(b);
 }
 
 int cmd_up(const state_layout& s, const std::string& cluster_file, bool foreground) {
@@ -264,6 +290,11 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
     throw std::runtime_error("port " + std::to_string(c.api_port) + " on " + c.api_host +
                              " for the API gateway is already in use");
   const auto binary = node_binary();
+  if (std::any_of(c.nodes.begin(), c.nodes.end(), is_uml))
+    check_uml_kernel();
+  // A UML kernel killed outright leaves helpers behind that hold its taps.
+  for (auto& n : c.nodes)
+    kill_group_remnants(s.pid_file(n.name));
   const auto t0 = std::chrono::steady_clock::now();
   start_host_network(s, c);
 
@@ -274,11 +305,11 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
         std::cout << n.name << " already running (pid " << *pid << ")\n";
         continue;
       }
-      if (!port_is_free(n.host, n.port))
-        throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.host +
+      if (!is_uml(n) && !port_is_free(n.bus_ip(), n.port))
+        throw std::runtime_error("port " + std::to_string(n.port) + " on " + n.bus_ip() +
                                  " for node " + n.name + " is already in use");
       write_node_config(c, n, s.node_dir(n.name), s.node_config(n.name));
-      pid_t pid = start_node_process(binary, s.node_config(n.name), s.log_file(n.name));
+      pid_t pid = start_node(s, c, n, binary);
       write_pid(s.pid_file(n.name), pid);
       started[n.name] = pid;
       std::cout << "starting " << n.name << " (pid " << pid << ", bus " << n.bus() << ")\n";

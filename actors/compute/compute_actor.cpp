@@ -10,6 +10,7 @@
 
 #include "actors/common/json_fields.hpp"
 #include "actors/common/service_call.hpp"
+#include "actors/compute/guest_nic_stand_in.hpp"
 #include "actors/compute/hypervisor_worker.hpp"
 #include "actors/compute/resource_tracker.hpp"
 #include "actors/compute/server_actions.hpp"
@@ -17,6 +18,7 @@
 #include "drivers/hypervisor/libvirt/libvirt_driver.hpp"
 #include "messages/compute.hpp"
 #include "messages/context.hpp"
+#include "messages/network.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/errors.hpp"
@@ -37,6 +39,7 @@ using later_atom = caf::atom_constant<caf::atom("later")>;
 
 constexpr auto hypervisor_timeout = std::chrono::minutes(5);
 constexpr auto cell_timeout = std::chrono::seconds(30);
+constexpr auto network_timeout = std::chrono::seconds(60);
 constexpr auto inventory_interval = std::chrono::seconds(60);
 constexpr auto retry_interval = std::chrono::seconds(2);
 constexpr int update_attempts = 30; // ~a minute of a compute-conductor restarting
@@ -60,6 +63,7 @@ public:
     placement_ = e.setting("placement", "placement@" + e.node);
     cell_ = e.setting("compute-conductor", "compute-conductor@" + e.node);
     image_api_ = e.setting("image-api", "image-api@" + e.node);
+    network_server_ = e.setting("network-server", "network-server@" + e.node);
     zone_ = e.setting("zone", "nova");
     tracker_.disk_gb = std::stoull(e.setting("disk_gb", "200"));
     tracker_.cpu_allocation_ratio = std::stod(e.setting("cpu_allocation_ratio", "4.0"));
@@ -84,6 +88,10 @@ public:
     }
     worker_ = spawn<caf::detached + caf::linked>(
         hypervisor_worker, [uri] { return hypervisor::connect_libvirt(uri); });
+    // The test driver's guests have no NICs: stand-ins take their ports.
+    if (uri.rfind("test://", 0) == 0)
+      nic_stand_in_ = spawn<caf::detached + caf::linked>(guest_nic_stand_in,
+                                                        env().setting("host_netns", ""));
     send(this, inventory_atom::value);
     delayed_send(this, sync_interval_, sync_atom::value);
     return {
@@ -230,6 +238,7 @@ private:
   struct build_job {
     msg::context ctx;
     json instance;
+    json ports = json::array(); // allocated for it
     caf::typed_response_promise<msg::build_instance_reply> rp;
   };
 
@@ -253,10 +262,82 @@ private:
                           if (!error.empty())
                             build_failed(job, "fetching the image failed: " + error);
                           else
-                            spawn_guest(job);
+                            allocate_network(job);
                         });
            });
     return job->rp;
+  }
+
+  /// The instance's ports from the network-server, bound to this host,
+  /// then plugged (stand-ins for the test driver's guests), then the guest.
+  void allocate_network(std::shared_ptr<build_job> job) {
+    const json networks = job->instance.value("networks", json("none"));
+    if (!networks.is_array() || networks.empty()) {
+      spawn_guest(job);
+      return;
+    }
+    auto server = env().dir->resolve(network_server_);
+    if (!server) {
+      build_failed(job, "the network service is not reachable");
+      return;
+    }
+    const std::string uuid = job->instance["uuid"];
+    msg::allocate_ports_request q{uuid, json_fields::str(job->instance, "project_id"), env().node,
+                                  networks.dump()};
+    request(server, network_timeout, job->ctx, q)
+        .then(
+            [this, job, uuid](msg::allocate_ports_reply& reply) {
+              job->ports = json::parse(reply.ports, nullptr, false);
+              if (!job->ports.is_array())
+                job->ports = json::array();
+              if (!nic_stand_in_) {
+                spawn_guest(job);
+                return;
+              }
+              request(nic_stand_in_, network_timeout, plug_atom::value, uuid, job->ports.dump())
+                  .then([this, job](std::string&) { spawn_guest(job); },
+                        [this, job](caf::error& e) {
+                          build_failed(job, "plugging the ports failed: " +
+                                                runtime::to_error(e).message);
+                        });
+            },
+            [this, job](caf::error& e) {
+              build_failed(job, "allocating the network failed: " + runtime::to_error(e).message);
+            });
+  }
+
+  /// The server's addresses as Nova shows them, by network name.
+  static json addresses_of(const json& ports) {
+    json out = json::object();
+    for (auto& p : ports)
+      for (auto& ip : p.value("fixed_ips", json::array()))
+        out[json_fields::str(p, "network_name")].push_back(
+            {{"version", ip.value("version", 4)},
+             {"addr", json_fields::str(ip, "ip_address")},
+             {"OS-EXT-IPS:type", "fixed"},
+             {"OS-EXT-IPS-MAC:mac_addr", json_fields::str(p, "mac_address")}});
+    return out;
+  }
+
+  /// Gives the instance's ports back: stand-ins unplugged, ports deleted
+  /// (or unbound, for ports the user gave).
+  void release_network(const std::string& uuid, const json& ports) {
+    if (nic_stand_in_)
+      request(nic_stand_in_, network_timeout, unplug_atom::value, uuid, ports.dump())
+          .then([](bool) {},
+                [this, uuid](caf::error& e) {
+                  LOG_WARN(env().role, "unplugging the stand-in NICs of {}: {}", uuid,
+                           runtime::to_error(e).message);
+                });
+    auto server = env().dir->resolve(network_server_);
+    if (!server)
+      return;
+    request(server, network_timeout, msg::context{}, msg::deallocate_ports_request{uuid, env().node})
+        .then([](msg::deallocate_ports_reply&) {},
+              [this, uuid](caf::error& e) {
+                LOG_WARN(env().role, "releasing the ports of {} failed: {}", uuid,
+                         runtime::to_error(e).message);
+              });
   }
 
   void spawn_guest(std::shared_ptr<build_job> job) {
@@ -272,7 +353,9 @@ private:
               json done{{"vm_state", "active"},
                         {"task_state", nullptr},
                         {"power_state", power},
-                        {"launched_at", iso_now()}};
+                        {"launched_at", iso_now()},
+                        {"addresses", addresses_of(job->ports)},
+                        {"ports", job->ports}};
               update(job->ctx, uuid, {"spawning"}, done, "compute_build_and_run_instance",
                      "Success", [this, job, uuid, power](std::optional<msg::error> err) {
                        if (err) {
@@ -280,6 +363,7 @@ private:
                          LOG_INFO(env().role, "{} changed during its build ({}); removing the guest",
                                   uuid, err->message);
                          caf::anon_send(worker_, act_atom::value, uuid, std::string{"delete"});
+                         release_network(uuid, job->ports);
                        }
                        failed_builds_ = 0;
                        job->rp.deliver(msg::build_instance_reply{power});
@@ -292,6 +376,7 @@ private:
     ++failed_builds_;
     const std::string uuid = job->instance["uuid"];
     caf::anon_send(worker_, act_atom::value, uuid, std::string{"delete"}); // leave nothing
+    release_network(uuid, job->ports);
     update(job->ctx, uuid, {"spawning"}, json::object(), "compute_build_and_run_instance", "Error",
            [job, why](std::optional<msg::error>) {
              job->rp.deliver(runtime::make_error(msg::errc::internal, "Build failed: " + why));
@@ -337,15 +422,18 @@ private:
     if (!action)
       return runtime::make_error(msg::errc::invalid, "No such server action: " + req.action);
     auto rp = make_response_promise<msg::instance_action_reply>();
+    const json record = json::parse(req.instance, nullptr, false);
+    json ports = record.is_object() ? record.value("ports", json::array()) : json::array();
     request(worker_, hypervisor_timeout, act_atom::value, req.uuid, req.action)
         .then(
-            [this, ctx, rp, action, uuid = req.uuid](int power) mutable {
+            [this, ctx, rp, action, uuid = req.uuid, ports](int power) mutable {
               json done{{"vm_state", action->end_vm_state}, {"task_state", nullptr},
                         {"power_state", power}};
               if (action->name == "delete") {
                 done["deleted"] = true;
                 done["deleted_at"] = done["terminated_at"] = iso_now();
                 release(uuid);
+                release_network(uuid, ports);
               }
               update(ctx, uuid, {action->task_state}, done, action->event, "Success",
                      [rp, power](std::optional<msg::error> err) mutable {
@@ -516,7 +604,8 @@ private:
   }
 
   caf::actor worker_;
-  std::string placement_, cell_, image_api_, zone_, provider_uuid_;
+  caf::actor nic_stand_in_; // test driver only
+  std::string placement_, cell_, image_api_, network_server_, zone_, provider_uuid_;
   std::filesystem::path image_cache_;
   tracker_settings tracker_;
   json host_facts_ = json::object();

@@ -56,6 +56,8 @@ cell_needs compute_api::needs(const msg::context&, const msg::api_call_request& 
     if (body.is_object() && body.contains("server") && body["server"].is_object())
       if (auto ref = body["server"].find("imageRef"); ref != body["server"].end() && ref->is_string())
         n.image_id = image_id_of(ref->get<std::string>());
+    if (body.is_object() && body.contains("server") && body["server"].is_object())
+      n.networks = body["server"].value("networks", json()) != json("none");
   }
   return n;
 }

@@ -35,6 +35,7 @@ struct cell_needs {
   bool hosts = false;             // compute hosts and services
   bool actions = false;           // the server's instance actions
   std::string image_id;           // the image a new server boots from
+  bool networks = false;          // the networks and ports the caller sees (a new server's)
 };
 
 /// What the compute-conductor answered.
@@ -46,6 +47,8 @@ struct cell_view {
   uint64_t ram_used = 0;
   json actions = json::array();
   json image; // the image as the caller sees it; null if there is none
+  json networks = json::array(); // the networks the caller sees (Neutron's list)
+  json ports = json::array();    // the caller's ports
 };
 
 /// A change of one instance: the compare-and-swap, then, if it wins, the

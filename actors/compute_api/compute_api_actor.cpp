@@ -43,6 +43,7 @@ public:
     cell_ = e.setting("compute-conductor", "compute-conductor@" + e.node);
     placement_ = e.setting("placement", "placement@" + e.node);
     image_api_ = e.setting("image-api", "image-api@" + e.node);
+    network_server_ = e.setting("network-server", "network-server@" + e.node);
   }
 
   caf::behavior make_behavior() override {
@@ -192,7 +193,32 @@ private:
                 [this, p](caf::error&) { gathered(p); }); // no such image: the operation says so
       }
     }
+    if (n.networks) {
+      // Asked with the caller's own context: Neutron decides what they see.
+      for (const char* op : {"get_network", "get_port"})
+        ask_network_server(p, op);
+    }
     gathered(p);
+  }
+
+  void ask_network_server(std::shared_ptr<pending_call> p, const std::string& op) {
+    auto server = env().dir->resolve(network_server_);
+    if (!server)
+      return; // no networking: the operation sees none
+    ++p->waiting;
+    msg::api_call_request q;
+    q.operation = op;
+    q.base_url = p->req.base_url;
+    request(server, cell_timeout, p->ctx, q)
+        .then(
+            [this, p, op](msg::api_call_reply& reply) {
+              auto body = json::parse(reply.body, nullptr, false);
+              const char* key = op == "get_network" ? "networks" : "ports";
+              if (reply.status == 200 && body.is_object() && body[key].is_array())
+                (op == "get_network" ? p->cell.networks : p->cell.ports) = body[key];
+              gathered(p);
+            },
+            [this, p](caf::error&) { gathered(p); });
   }
 
   void gathered(std::shared_ptr<pending_call> p) {
@@ -353,7 +379,7 @@ private:
 
   compute_catalog catalog_;
   compute_api api_;
-  std::string conductor_, cell_, placement_, image_api_;
+  std::string conductor_, cell_, placement_, image_api_, network_server_;
 };
 
 } // namespace

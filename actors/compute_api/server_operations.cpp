@@ -93,6 +93,50 @@ std::optional<compute_result> instance_count(const json& body, const char* key, 
   return std::nullopt;
 }
 
+/// The server's networks as the compute host will ask for its ports:
+/// each requested network and port checked against what the caller sees
+/// (Nova's validate_networks), "auto" resolved to the project's one
+/// network ("none" when it has none, as before networks existed; 409 when
+/// it has several).
+std::optional<compute_result> resolve_networks(const compute_call& c, json& networks) {
+  if (networks == json("none"))
+    return std::nullopt;
+  auto find = [](const json& list, const std::string& id) -> const json* {
+    for (auto& item : list)
+      if (str(item, "id") == id)
+        return &item;
+    return nullptr;
+  };
+  if (networks == json("auto")) {
+    std::vector<std::string> usable;
+    for (auto& n : c.cell.networks)
+      if (!n.value("router:external", false))
+        usable.push_back(str(n, "id"));
+    if (usable.size() > 1)
+      return api_error(msg::errc::conflict,
+                       "Multiple possible networks found, use a Network ID to be more specific.");
+    networks = usable.empty() ? json("none") : json::array({{{"uuid", usable.front()}}});
+    return std::nullopt;
+  }
+  for (auto& n : networks) {
+    if (auto port = str(n, "port"); !port.empty()) {
+      const json* p = find(c.cell.ports, port);
+      if (!p)
+        return api_error(msg::errc::invalid, "Port " + port + " could not be found.");
+      if (!str(*p, "device_id").empty())
+        return api_error(msg::errc::conflict, "Port " + port + " is still in use.");
+      continue;
+    }
+    const auto uuid = str(n, "uuid");
+    if (!find(c.cell.networks, uuid))
+      return api_error(msg::errc::invalid, "Network " + uuid + " could not be found.");
+    if (n.contains("fixed_ip") && !normalized_ip(n["fixed_ip"], false) &&
+        !normalized_ip(n["fixed_ip"], true))
+      return api_error(msg::errc::invalid, "Invalid fixed IP address (" + str(n, "fixed_ip") + ")");
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 void compute_api::add_server_operations() {
@@ -142,10 +186,9 @@ void compute_api::add_server_operations() {
       for (auto& n : networks)
         if (!n.is_object() || !(n.contains("uuid") || n.contains("port")))
           return api_error(msg::errc::invalid, "Bad networks format: network uuid is not in proper format");
-      if (!networks.empty())
-        return api_error(msg::errc::invalid, "Network " + networks[0].value("uuid", networks[0].value("port", json("")).dump()) +
-                                                 " could not be found.");
     }
+    if (auto bad = resolve_networks(c, networks))
+      return *bad;
     std::string access[2];
     for (int v6 = 0; v6 < 2; ++v6)
       if (auto it = body.find(v6 ? "accessIPv6" : "accessIPv4"); it != body.end()) {

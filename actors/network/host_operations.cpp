@@ -164,7 +164,8 @@ api_result network_api::allocate_ports(const std::string& instance_id,
     if (made.error || made.reply.status != 201)
       return made;
     changes = std::move(made.changes);
-    for (auto& p : json::parse(made.reply.body)["ports"]) {
+    const json created = json::parse(made.reply.body); // kept: the loop reads into it
+    for (auto& p : created["ports"]) {
       const auto id = str(p, "id");
       ids.push_back(id);
       // Marked as made for the instance: deallocation deletes it.
@@ -200,6 +201,14 @@ api_result network_api::allocate_ports(const std::string& instance_id,
                                         str(p, "binding_failure"));
     }
     p.erase(made_for_instance);
+    // What plugging and the server's addresses need besides the port.
+    const json* n = model_.find(kinds::network, str(p, "network_id"));
+    p["network_name"] = n ? str(*n, "name") : "";
+    p["mtu"] = n ? n->value("mtu", 1500) : 1500;
+    for (auto& ip : p["fixed_ips"]) {
+      ip["prefixlen"] = prefix_of(model_, str(ip, "subnet_id"));
+      ip["version"] = str(ip, "ip_address").find(':') == std::string::npos ? 4 : 6;
+    }
     ports.push_back(p);
   }
   api_result r = json_reply(200, ports);
@@ -207,12 +216,13 @@ api_result network_api::allocate_ports(const std::string& instance_id,
   return r;
 }
 
-api_result network_api::deallocate_ports(const std::string& instance_id, int64_t now) {
+api_result network_api::deallocate_ports(const std::string& instance_id, const std::string& host,
+                                         int64_t now) {
   std::vector<record_change> changes;
   uint32_t released = 0;
   std::vector<std::string> ports;
   for (auto& [id, p] : model_.ports())
-    if (str(p, "device_id") == instance_id)
+    if (str(p, "device_id") == instance_id && (host.empty() || str(p, "binding:host_id") == host))
       ports.push_back(id);
   for (auto& id : ports) {
     // Ports made for the instance go; ports the user gave are unbound and kept.

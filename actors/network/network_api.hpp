@@ -65,8 +65,9 @@ public:
   /// All or nothing; a port the host's agent cannot bind fails it.
   api_result allocate_ports(const std::string& instance_id, const std::string& project_id,
                             const std::string& host, const json& requested, int64_t now);
-  /// Deletes the ports made for the instance and unbinds the given ones.
-  api_result deallocate_ports(const std::string& instance_id, int64_t now);
+  /// Deletes the ports made for the instance and unbinds the given ones
+  /// (those bound to `host`, if not empty).
+  api_result deallocate_ports(const std::string& instance_id, const std::string& host, int64_t now);
 
   network_model& model() {
     return model_;

@@ -1,23 +1,28 @@
 """Acceptance: networks, subnets and ports with the real `openstack` CLI
 against a cluster the launcher started: network create/show/list/set/
 delete (with provider attributes as admin), subnet create (pools, DNS,
-gateway) and list, port create/list/show/set/delete, and the errors the
-CLI shows for an address already in use and an overlapping subnet."""
+gateway) and list, port create/list/show/set/delete, the errors the
+CLI shows for an address already in use and an overlapping subnet, and
+(as root, where the agents can build devices) a server booted onto a
+network with `server create --network`, its address on the subnet, and
+its port released by `server delete`."""
 
 import os
 import sys
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from openstack_cli import CliTestCase, main  # noqa: E402
-from stratus_cluster import Cluster  # noqa: E402
+from stratus_cluster import Cluster, wait_until  # noqa: E402
 
-SETTINGS = {"identity": {"password_cost": "4"}}
+SETTINGS = {"identity": {"password_cost": "4"},
+            "network-agent": {"resync_interval_ms": "300", "report_interval": "1"}}
 
 
 class NetworkCli(CliTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(SETTINGS).__enter__()
+        cls.cluster = Cluster(SETTINGS, compute_nodes=2, network_agents=True).__enter__()
 
     @classmethod
     def tearDownClass(cls):
@@ -68,6 +73,27 @@ class NetworkCli(CliTestCase):
         self.osc("subnet", "delete", "sub-1")
         self.osc("network", "delete", "net-1")
         self.assertNotIn("net-1", [n["Name"] for n in self.osc_json("network", "list")])
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root: the agents build kernel devices")
+    def test_server_on_a_network(self):
+        self.osc("network", "create", "net-s")
+        self.osc("subnet", "create", "--network", "net-s", "--subnet-range", "10.40.0.0/24", "sub-s")
+        self.osc("flavor", "create", "--vcpus", "1", "--ram", "256", "--disk", "1", "f-net")
+        disk = os.path.join(self.cluster.dir, "disk.img")
+        with open(disk, "wb") as f:
+            f.write(b"\0" * 4096)
+        self.osc("image", "create", "--file", disk, "--disk-format", "raw", "--container-format",
+                 "bare", "img-net")
+        server = self.osc_json("server", "create", "--image", "img-net", "--flavor", "f-net",
+                               "--network", "net-s", "--wait", "vm-net")
+        self.assertEqual(server["status"], "ACTIVE")
+        self.assertIn("10.40.0.", str(server["addresses"]))
+        ports = self.osc_json("port", "list", "--server", "vm-net")
+        self.assertEqual(len(ports), 1)
+        self.osc("server", "delete", "--wait", "vm-net")
+        self.assertTrue(wait_until(
+            lambda: not self.osc_json("port", "list", "--network", "net-s"), 15, 0.5))
+        self.osc("network", "delete", "net-s")
 
     def test_provider_networks_as_admin(self):
         flat = self.osc_json("network", "create", "--provider-network-type", "flat",

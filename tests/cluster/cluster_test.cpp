@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -21,6 +23,7 @@
 #include "tests/support/wait.hpp"
 #include "tools/cluster/cluster_probe.hpp"
 #include "tools/cluster/host_network.hpp"
+#include "tools/cluster/uml_host.hpp"
 
 using namespace stratus;
 using namespace std::chrono_literals;
@@ -59,6 +62,20 @@ roles = ["echo", "compute"]
 name = "cmp-2"
 roles = ["echo"]
 host_kind = "netns"
+)";
+
+// cmp-1 runs in a user-mode Linux kernel of its own; its network agent
+// reports what that kernel makes.
+const char* uml_nodes = R"(
+[cluster]
+heartbeat_ms = 200
+[[node]]
+name = "ctl-1"
+roles = ["echo"]
+[[node]]
+name = "cmp-1"
+roles = ["echo", "network-agent"]
+host_kind = "uml"
 )";
 
 class ClusterTest : public ::testing::Test {
@@ -116,6 +133,43 @@ std::string underlay_addresses(const std::string& netns) {
 
 bool pings(const std::string& netns, const std::string& address) {
   return test::run("ip netns exec " + netns + " ping -c1 -W1 " + address).code == 0;
+}
+
+/// Whether `netns` has a device `name`.
+bool has_link(const std::string& netns, const std::string& name) {
+  return test::run("ip -n " + netns + " link show dev " + name).code == 0;
+}
+
+/// The pids of the live processes in session `sid` (a UML kernel's helpers).
+std::vector<pid_t> session_members(pid_t sid) {
+  std::vector<pid_t> pids;
+  for (auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    auto paren = line.rfind(')');
+    if (paren == std::string::npos)
+      continue;
+    std::istringstream rest(line.substr(paren + 2)); // state ppid pgrp session …
+    char state = 0;
+    long ppid = 0, pgrp = 0, session = 0;
+    rest >> state >> ppid >> pgrp >> session;
+    if (session == sid && state != 'Z')
+      pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+/// The line of `file` that contains `text`, or "".
+std::string line_with(const std::filesystem::path& file, const std::string& text) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(text) != std::string::npos)
+      return line;
+  return {};
 }
 
 tools::node_spec node_with(std::string name, std::vector<std::string> roles,
@@ -275,6 +329,19 @@ TEST_F(ClusterTest, NamespacedNodesShareAnUnderlayAndDownRemovesIt) {
       << underlay_addresses(ns2);
   EXPECT_TRUE(test::wait_until([&] { return pings(ns1, "198.51.100.3"); }, 10s, 100ms));
 
+  // The provider network: pv0 in each namespace, on a bridge of its own,
+  // reaching the other's (addresses for the test only).
+  EXPECT_TRUE(link_listed("stpv" + id));
+  EXPECT_TRUE(has_link(ns1, "pv0"));
+  EXPECT_TRUE(has_link(ns2, "pv0"));
+  EXPECT_EQ(test::run("ip -n " + ns1 + " -4 -o addr show dev pv0").output, "")
+      << "pv0 should carry no address of the launcher's";
+  ASSERT_EQ(test::run("ip -n " + ns1 + " addr add 203.0.113.1/24 dev pv0").code, 0);
+  ASSERT_EQ(test::run("ip -n " + ns2 + " addr add 203.0.113.2/24 dev pv0").code, 0);
+  EXPECT_TRUE(test::wait_until([&] { return pings(ns1, "203.0.113.2"); }, 10s, 100ms));
+  EXPECT_EQ(test::run("ip -n " + ns1 + " addr del 203.0.113.1/24 dev pv0").code, 0);
+  EXPECT_EQ(test::run("ip -n " + ns2 + " addr del 203.0.113.2/24 dev pv0").code, 0);
+
   // The network roles learn their namespace; roles elsewhere learn nothing.
   auto cmp1 = runtime::load_node_config(state() / "nodes" / "cmp-1.toml");
   EXPECT_EQ(cmp1.settings["compute"]["host_netns"], "/run/netns/" + ns1);
@@ -314,6 +381,90 @@ roles = ["echo"]
   EXPECT_FALSE(netns_listed("stratus-" + id)) << test::run("ip netns list").output;
   EXPECT_FALSE(link_listed("stul" + id)) << test::run("ip -o link show").output;
   EXPECT_FALSE(link_listed("stv" + id)) << test::run("ip -o link show").output;
+  EXPECT_FALSE(link_listed("stpv" + id)) << test::run("ip -o link show").output;
+  EXPECT_FALSE(link_listed("stp" + id)) << test::run("ip -o link show").output;
+}
+
+TEST_F(ClusterTest, UmlNodeRunsInAKernelOfItsOwnThatMakesVlansAndDownLeavesNothing) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root: a UML node's taps and bridges are made as root";
+  if (::access(tools::uml_kernel, X_OK) != 0)
+    GTEST_SKIP() << tools::uml_kernel
+                 << " is missing: tools/setup.sh installs it (package user-mode-linux)";
+  up(uml_nodes);
+  const auto spec = tools::load_state({state()});
+  const std::string id = spec.cluster_id;
+  ASSERT_EQ(id.size(), 6u);
+
+  // Its bus is on its underlay address, the other's on the root namespace's.
+  auto cmp1 = runtime::load_node_config(state() / "nodes" / "cmp-1.toml");
+  EXPECT_EQ(cmp1.bus.rfind("tcp://198.51.100.2:", 0), 0u) << cmp1.bus;
+  EXPECT_EQ(cmp1.settings["network-agent"]["host_netns"], "");
+  EXPECT_EQ(cmp1.settings["network-agent"]["tunnel_ip"], "198.51.100.2");
+  EXPECT_EQ(cmp1.settings["network-agent"]["underlay_device"], "ul0");
+  EXPECT_EQ(cmp1.settings["network-agent"]["bridge_mappings"], "physnet1:pv0");
+  auto ctl1 = runtime::load_node_config(state() / "nodes" / "ctl-1.toml");
+  EXPECT_EQ(ctl1.bus.rfind("tcp://198.51.100.1:", 0), 0u) << ctl1.bus;
+  EXPECT_TRUE(link_listed("stut" + id));
+  EXPECT_TRUE(link_listed("stpt" + id));
+  EXPECT_FALSE(netns_listed("stratus-" + id)) << "a UML node needs no namespace here";
+
+  tools::cluster_probe probe{spec};
+  ASSERT_TRUE(probe.client().wait_for_peer("cmp-1", 5s));
+  auto echo = runtime::call(probe.client(), "echo@cmp-1", msg::echo_request{"hi"}, 5s);
+  ASSERT_TRUE(echo) << echo.error.message;
+  EXPECT_EQ(echo->node, "cmp-1");
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        auto d = runtime::call(probe.client(), "mmi@ctl-1", msg::describe_node_request{}, 1s);
+        if (!d)
+          return false;
+        for (auto& p : d->peers)
+          if (p.node == "cmp-1")
+            return p.up;
+        return false;
+      },
+      10s))
+      << "ctl-1 never saw cmp-1";
+  EXPECT_EQ(state_of(status_json(state()), "cmp-1"), "up");
+
+  // The agent probed the UML kernel, which has 802.1Q and GRE.
+  const auto log = state() / "logs" / "cmp-1.log";
+  EXPECT_TRUE(
+      test::wait_until([&] { return !line_with(log, "host kernel makes:").empty(); }, 20s, 200ms));
+  const std::string kinds = line_with(log, "host kernel makes:");
+  EXPECT_NE(kinds.find("vlan"), std::string::npos) << kinds;
+  EXPECT_NE(kinds.find("gretap"), std::string::npos) << kinds;
+
+  // Pulled plug: the kernel's helpers outlive it and hold its taps; the
+  // next `up` clears them and boots it anew while ctl-1 runs on.
+  const pid_t first = test::node_pid(state(), "cmp-1");
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  ASSERT_TRUE(test::wait_until([&] { return !test::alive(first); }, 5s, 50ms));
+  auto again = test::launch(state(), "up");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("ctl-1 already running"), std::string::npos) << again.output;
+  EXPECT_TRUE(session_members(first).empty()) << "helpers of the killed kernel survived `up`";
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        return static_cast<bool>(
+            runtime::call(probe.client(), "echo@cmp-1", msg::echo_request{"again"}, 1s));
+      },
+      10s));
+  EXPECT_EQ(state_of(status_json(state()), "ctl-1"), "up");
+
+  const pid_t kernel = test::node_pid(state(), "cmp-1");
+  ASSERT_GT(kernel, 0);
+  EXPECT_FALSE(session_members(kernel).empty());
+  auto down = test::launch(state(), "down");
+  ASSERT_EQ(down.code, 0) << down.output;
+  EXPECT_FALSE(test::alive(kernel));
+  EXPECT_TRUE(session_members(kernel).empty()) << "the UML kernel left processes behind";
+  const std::string links = test::run("ip -o link show").output;
+  for (std::string stem : {"stul", "stpv", "stut", "stpt"})
+    EXPECT_FALSE(link_listed(stem + id)) << links;
+  EXPECT_FALSE(netns_listed("stratus-" + id)) << test::run("ip netns list").output;
 }
 
 TEST(HostNamespacePlan, AsRootNetworkRolesGetNamespacesUnlessTheFileSaysOtherwise) {
@@ -370,7 +521,60 @@ TEST(HostNamespacePlan, WithoutRootNoNodeGetsANamespaceAndAskingForOneIsAClearEr
   }
 }
 
-TEST(HostNamespacePlan, ClusterFileRefusesUmlHostsForNow) {
+TEST(HostNamespacePlan, UmlNodesGetAnUnderlayAddressAndMoveEveryBusOntoTheUnderlay) {
+  tools::cluster_spec c;
+  c.nodes = {node_with("ctl-1", {"echo"}), node_with("cmp-1", {"network-agent"}, "uml"),
+             node_with("cmp-2", {"compute"}), node_with("ext-1", {"echo"})};
+  c.nodes[3].host = "192.0.2.7"; // the user's own address stays theirs
+  tools::plan_host_network(c, "/some/state", true);
+  EXPECT_EQ(c.nodes[1].host_index, 1);
+  EXPECT_EQ(c.nodes[1].bus_ip(), "198.51.100.2");
+  EXPECT_EQ(c.nodes[0].bus_ip(), "198.51.100.1");
+  EXPECT_EQ(c.nodes[2].bus_ip(), "198.51.100.1");
+  EXPECT_EQ(c.nodes[3].bus_ip(), "192.0.2.7");
+  EXPECT_EQ(c.nodes[0].host, "127.0.0.1") << "the file's host is kept";
+
+  auto settings = tools::host_settings(c, c.nodes[1]);
+  EXPECT_EQ(settings["host_netns"], "") << "the UML kernel is its own host";
+  EXPECT_EQ(settings["tunnel_ip"], "198.51.100.2");
+  EXPECT_EQ(tools::underlay_tap_name("abc123", 4), "stutabc1234");
+  EXPECT_EQ(tools::provider_tap_name("abc123", 4), "stptabc1234");
+  EXPECT_EQ(tools::provider_veth_name("abc123", 4), "stpabc1234");
+  EXPECT_EQ(tools::provider_bridge_name("abc123"), "stpvabc123");
+
+  // Without a UML node every bus stays where the file puts it.
+  c.nodes[1].host_kind = "netns";
+  tools::plan_host_network(c, "/some/state", true);
+  for (auto& n : c.nodes)
+    EXPECT_EQ(n.bus_ip(), n.host) << n.name;
+
+  c.nodes[1].host_kind = "uml";
+  try {
+    tools::plan_host_network(c, "/some/state", false);
+    ADD_FAILURE() << "host_kind = uml was accepted without root";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("needs root"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostNamespacePlan, NetworkAgentsGetTheProviderInterfaceUnlessTheFileNamesOne) {
+  test::temp_dir dir;
+  tools::cluster_spec c;
+  c.nodes = {node_with("cmp-1", {"network-agent"}), node_with("cmp-2", {"network-agent"}, "self")};
+  tools::plan_host_network(c, dir.path(), true);
+  auto agent_settings = [&](const tools::cluster_spec& spec, const std::string& node) {
+    const auto file = dir.path() / (node + ".toml");
+    tools::write_node_config(spec, *spec.find(node), dir.path() / node, file);
+    return runtime::load_node_config(file).settings["network-agent"];
+  };
+  EXPECT_EQ(agent_settings(c, "cmp-1")["bridge_mappings"], "physnet1:pv0");
+  EXPECT_EQ(agent_settings(c, "cmp-2").count("bridge_mappings"), 0u)
+      << "a node in the machine's own namespace has no pv0";
+  c.role_settings["network-agent"]["bridge_mappings"] = "physnet1:eth1,physnet2:eth2";
+  EXPECT_EQ(agent_settings(c, "cmp-1")["bridge_mappings"], "physnet1:eth1,physnet2:eth2");
+}
+
+TEST(HostNamespacePlan, ClusterFileTakesEveryHostKindAndRefusesOthers) {
   test::temp_dir dir;
   auto load_error = [&](const std::string& text) {
     try {
@@ -380,9 +584,7 @@ TEST(HostNamespacePlan, ClusterFileRefusesUmlHostsForNow) {
     }
     return std::string{"accepted"};
   };
-  EXPECT_NE(load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"uml\"\n")
-                .find("host_kind = \"uml\" is not supported yet"),
-            std::string::npos);
+  EXPECT_EQ(load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"uml\"\n"), "accepted");
   EXPECT_NE(
       load_error("[[node]]\nname = \"cmp-1\"\nhost_kind = \"vm\"\n").find("host_kind must be"),
       std::string::npos);

@@ -5,7 +5,10 @@ real bridges and VXLAN devices for ports bound to their hosts. Two
 as a hypervisor plugs a guest's NIC — ping each other across the
 underlay; a guest on another network cannot reach them; the ports turn
 ACTIVE; a deleted device comes back; deleting the ports leaves no bridge
-or VXLAN device behind. Skipped (with the reason) when not root."""
+or VXLAN device behind. Then the same through servers: booted onto a
+network on both compute nodes, they get addresses, reach each other, and
+their deletion releases ports, stand-in NICs and devices. Skipped (with
+the reason) when not root."""
 
 import json
 import os
@@ -18,6 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from stratus_cluster import Cluster, wait_until  # noqa: E402
 
 SKIP = 77
+NOVA = "/compute/v2.1"
+LATEST = {"OpenStack-API-Version": "compute 2.79"}
 SETTINGS = {"identity": {"password_cost": "4"},
             "network-agent": {"resync_interval_ms": "300", "report_interval": "1"}}
 
@@ -41,6 +46,16 @@ class NetworkAgent(unittest.TestCase):
         cls.cluster = Cluster(SETTINGS, compute_nodes=2, network_agents=True).__enter__()
         cls.token = cls.cluster.admin_token()
         cls.guests = []
+        c = cls.cluster
+        r = c.request("POST", f"{NOVA}/flavors", cls.token, {"flavor": {
+            "name": "small", "ram": 256, "vcpus": 1, "disk": 1}})
+        cls.flavor = r.json()["flavor"]["id"]
+        r = c.request("POST", "/image/v2/images", cls.token,
+                      {"name": "tiny", "disk_format": "raw", "container_format": "bare"})
+        cls.image = r.json()["id"]
+        r = c.request("PUT", f"/image/v2/images/{cls.image}/file", cls.token, raw=b"\0" * 4096,
+                      headers={"Content-Type": "application/octet-stream"})
+        assert r.status == 204, r
 
     @classmethod
     def tearDownClass(cls):
@@ -138,8 +153,63 @@ class NetworkAgent(unittest.TestCase):
             self.assertTrue(wait_until(lambda: not [
                 n for n in links(ns) if n.startswith("brq") or n.startswith("vxlan-")], 10, 0.2),
                 links(ns).keys())
+        for g in (g1, g2, g3):
+            sh("ip", "netns", "delete", g)  # the guests' taps go with them
         self.api("DELETE", "/networks/" + red["id"], expect=204)
         self.api("DELETE", "/networks/" + blue["id"], expect=204)
+
+    def nova(self, method, path, body=None):
+        return self.cluster.request(method, NOVA + path, self.token, body, headers=LATEST)
+
+    def boot(self, name, network, host):
+        r = self.nova("POST", "/servers", {"server": {
+            "name": name, "imageRef": self.image, "flavorRef": self.flavor,
+            "networks": [{"uuid": network["id"]}], "availability_zone": "nova:" + host}})
+        self.assertEqual(r.status, 202, r)
+        sid = r.json()["server"]["id"]
+        self.assertTrue(wait_until(lambda: self.nova("GET", f"/servers/{sid}").json()["server"][
+            "status"] in ("ACTIVE", "ERROR"), 30, 0.2))
+        server = self.nova("GET", f"/servers/{sid}").json()["server"]
+        self.assertEqual(server["status"], "ACTIVE", server.get("fault"))
+        return server
+
+    def test_servers_on_two_hosts_reach_each_other(self):
+        self.assertTrue(wait_until(lambda: len(
+            [a for a in self.api("GET", "/agents")["agents"] if a["alive"]]) == 2, 30, 0.2))
+        green = self.network("green", "10.30.0.0/24")
+        other = self.network("other", "10.30.0.0/24")
+        s1, s2 = self.boot("vm-1", green, "cmp-1"), self.boot("vm-2", green, "cmp-2")
+        s3 = self.boot("vm-3", other, "cmp-2")
+        self.assertEqual(s1["OS-EXT-SRV-ATTR:host"], "cmp-1")
+        self.assertIn("green", s2["addresses"], s2)
+        addr = [a["addr"] for a in s2["addresses"]["green"]]
+        self.assertEqual(len(addr), 1)
+        self.assertTrue(addr[0].startswith("10.30.0."))
+        ports = self.api("GET", f"/ports?device_id={s1['id']}")["ports"]
+        self.assertEqual(len(ports), 1)
+        self.assertEqual(ports[0]["binding:host_id"], "cmp-1")
+        self.assertTrue(wait_until(lambda: self.status(ports[0]) == "ACTIVE", 15, 0.2))
+        guest1, guest3 = "stratus-guest-" + s1["id"], "stratus-guest-" + s3["id"]
+        self.assertTrue(wait_until(lambda: self.pings(guest1, addr[0]), 15, 0.2))
+        self.assertFalse(self.pings(guest3, addr[0]))
+
+        for s in (s1, s2, s3):
+            self.assertEqual(self.nova("DELETE", f"/servers/{s['id']}").status, 204)
+        for s in (s1, s2, s3):
+            self.assertTrue(wait_until(
+                lambda: self.nova("GET", f"/servers/{s['id']}").status == 404, 30, 0.2))
+        self.assertTrue(wait_until(lambda: not self.api(
+            "GET", f"/ports?network_id={green['id']}")["ports"], 15, 0.2))
+        self.assertTrue(wait_until(lambda: not [
+            n for n in sh("ip", "netns", "list").stdout.split() if n.startswith("stratus-guest-")],
+            15, 0.2))
+        for node in ("cmp-1", "cmp-2"):
+            ns = self.host_netns(node)
+            self.assertTrue(wait_until(lambda: not [
+                n for n in links(ns) if n.startswith(("brq", "vxlan-", "tap"))], 15, 0.2),
+                links(ns).keys())
+        self.api("DELETE", "/networks/" + green["id"], expect=204)
+        self.api("DELETE", "/networks/" + other["id"], expect=204)
 
 
 if __name__ == "__main__":

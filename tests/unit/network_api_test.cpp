@@ -330,3 +330,48 @@ TEST_F(NetworkApi, TagsAreSetAddedFilteredAndRemoved) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(NetworkApi, AnInstanceGetsBoundPortsAndGivesThemBack) {
+  const auto n = network({{"name", "green"}});
+  subnet(n, "10.9.0.0/24");
+  agent_info a;
+  a.id = "agent-1";
+  a.host = "cmp-1";
+  a.tunnel_ip = "198.51.100.2";
+  a.device_kinds = {"vxlan"};
+  agents.report(a, now);
+  auto given = port(n, {{"name", "mine"}});
+  const std::string given_id = body_of(given)["port"]["id"];
+  auto r = api.allocate_ports("vm-1", "p1", "cmp-1",
+                              json::array({{{"uuid", n}}, {{"port", given_id}}}), now);
+  ASSERT_FALSE(r.error) << r.error->message;
+  const json ports = body_of(r);
+  ASSERT_EQ(ports.size(), 2u) << r.reply.status << " " << r.reply.body;
+  EXPECT_EQ(ports[0]["network_name"], "green");
+  EXPECT_EQ(ports[0]["fixed_ips"][0]["prefixlen"], 24);
+  EXPECT_EQ(ports[0]["binding:vif_type"], "bridge");
+  EXPECT_EQ(model.find(kinds::port, given_id)->at("device_id"), "vm-1");
+  EXPECT_EQ(api.host_bindings("cmp-1", now).size(), 2u);
+
+  // Another host's late release takes nothing; this host's deletes the
+  // port made for the instance and unbinds the one it was given.
+  api.deallocate_ports("vm-1", "cmp-2", now);
+  EXPECT_EQ(model.ports().size(), 2u);
+  api.deallocate_ports("vm-1", "cmp-1", now);
+  ASSERT_EQ(model.ports().size(), 1u);
+  EXPECT_EQ(model.find(kinds::port, given_id)->at("device_id"), "");
+  EXPECT_EQ(model.find(kinds::port, given_id)->at("binding:host_id"), "");
+}
+
+TEST_F(NetworkApi, APortThatCannotBeBoundFailsTheAllocationAndLeavesNothing) {
+  const auto n = network();
+  subnet(n, "10.9.0.0/24");
+  auto r = api.allocate_ports("vm-1", "p1", "cmp-9", json::array({{{"uuid", n}}}), now);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->message.find("no live network agent"), std::string::npos);
+  EXPECT_TRUE(model.ports().empty());
+}
+
+} // namespace

@@ -98,6 +98,7 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
     n.curve_public_key = (*tbl)["curve_public_key"].value_or(std::string{});
     n.curve_secret_key = (*tbl)["curve_secret_key"].value_or(std::string{});
     n.host_kind = (*tbl)["host_kind"].value_or(std::string{});
+    n.bus_host = (*tbl)["bus_host"].value_or(std::string{});
     n.host_index = static_cast<int>((*tbl)["host_index"].value_or(int64_t{0}));
     if (auto roles = (*tbl)["roles"].as_array())
       for (auto& r : *roles)
@@ -154,6 +155,8 @@ void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
     }
     if (!n.host_kind.empty())
       e.insert("host_kind", n.host_kind);
+    if (!n.bus_host.empty())
+      e.insert("bus_host", n.bus_host);
     if (n.host_index > 0)
       e.insert("host_index", n.host_index);
     nodes.push_back(std::move(e));
@@ -197,6 +200,10 @@ void write_node_config(const cluster_spec& c, const node_spec& n,
     for (const char* role : {"compute", "network-agent"})
       for (auto& [k, v] : host)
         settings[role][k] = v;
+  // Its provider interface is only a default: a bridge_mappings the cluster
+  // file gives (an interface of the user's own) wins.
+  for (auto& [k, v] : provider_settings(c, n))
+    settings["network-agent"].emplace(k, v);
   toml::table roles;
   for (auto& role : n.roles) {
     auto it = settings.find(role);

@@ -15,6 +15,7 @@
 //   port = 0                  # 0 = any free port on 127.0.0.1
 //   host = "127.0.0.1"        # the bus address
 //   host_kind = "netns"       # what the node's network roles run in, see host_network.hpp
+//   bus_host = "198.51.100.1" # written by the launcher only, see node_spec::bus_host
 //
 // With no file the launcher uses the all-in-one layout: one controller and
 // two compute nodes on loopback.
@@ -33,15 +34,23 @@ struct node_spec {
   int port = 0;
   std::string curve_public_key;
   std::string curve_secret_key;
-  /// The kind of host: "self", "netns" or "" for the default (see
+  /// The kind of host: "self", "netns", "uml" or "" for the default (see
   /// host_network.hpp). Its key is `host_kind` since `host` is the bus address.
   std::string host_kind;
+  /// Where the bus really is when the launcher had to move it off `host`
+  /// (plan_host_network: a user-mode Linux node binds on its underlay
+  /// address, and the others then on the root namespace's one, so that it
+  /// reaches them); "" = `host`. Recorded in the state so that the tools
+  /// reach the nodes; `host` stays what the cluster file says.
+  std::string bus_host;
   /// The node's place on its cluster's underlay (1, 2, …), recorded so that
   /// its address survives restarts; after plan_host_network, > 0 exactly
   /// for the nodes that get a namespace.
   int host_index = 0;
 
-  std::string bus() const { return "tcp://" + host + ":" + std::to_string(port); }
+  /// The address the bus binds on and peers connect to.
+  const std::string& bus_ip() const { return bus_host.empty() ? host : bus_host; }
+  std::string bus() const { return "tcp://" + bus_ip() + ":" + std::to_string(port); }
 };
 
 struct cluster_spec {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -22,6 +23,17 @@ pid_t start_node_process(const std::filesystem::path& binary, const std::filesys
   if (::access(binary.c_str(), X_OK) != 0)
     throw std::runtime_error("the node binary " + binary.string() +
                              " is missing or not executable (build first: tools/build.sh)");
+  return start_process({binary.string(), "--config", config.string()}, log);
+}
+
+pid_t start_process(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+  if (argv.empty())
+    throw std::runtime_error("start_process: no command");
+  // Built before fork: the child only execs.
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   std::filesystem::create_directories(log.parent_path());
   int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -37,12 +49,66 @@ pid_t start_node_process(const std::filesystem::path& binary, const std::filesys
     ::dup2(fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, STDIN_FILENO);
-    ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), nullptr);
-    std::fprintf(stderr, "cannot execute %s: %s\n", binary.c_str(), std::strerror(errno));
+    ::execv(args[0], args.data());
+    std::fprintf(stderr, "cannot execute %s: %s\n", args[0], std::strerror(errno));
     ::_exit(127);
   }
   ::close(fd);
   return pid;
+}
+
+namespace {
+
+/// The file name of a process's argv[0], or "" if it is gone.
+std::string program_of(pid_t pid) {
+  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string argv0;
+  std::getline(cmd, argv0, '\0');
+  return std::filesystem::path(argv0).filename();
+}
+
+bool is_node_program(const std::string& program) {
+  return program == "stratus-node" || program == "linux.uml";
+}
+
+/// The live (non-zombie) processes whose process group is `pgid`.
+std::vector<pid_t> group_members(pid_t pgid) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    auto paren = line.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= line.size())
+      continue;
+    std::istringstream rest(line.substr(paren + 2)); // state ppid pgrp …
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z')
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
+
+} // namespace
+
+int kill_group_remnants(const std::filesystem::path& pid_file) {
+  std::ifstream in(pid_file);
+  pid_t leader = 0;
+  if (!(in >> leader) || leader <= 0 || running_pid(pid_file))
+    return 0;
+  int killed = 0;
+  for (pid_t pid : group_members(leader))
+    if (is_node_program(program_of(pid)) && ::kill(pid, SIGKILL) == 0)
+      ++killed;
+  for (int i = 0; i < 100 && !group_members(leader).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  return killed;
 }
 
 std::optional<pid_t> running_pid(const std::filesystem::path& pid_file) {
@@ -59,10 +125,7 @@ std::optional<pid_t> running_pid(const std::filesystem::path& pid_file) {
   if (close_paren != std::string::npos && close_paren + 2 < stat_line.size() &&
       stat_line[close_paren + 2] == 'Z')
     return std::nullopt;  // a zombie is not running
-  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string argv0;
-  std::getline(cmd, argv0, '\0');
-  if (argv0.find("stratus-node") == std::string::npos)
+  if (!is_node_program(program_of(pid)))
     return std::nullopt;
   return pid;
 }
@@ -98,16 +161,25 @@ bool gone(pid_t pid) {
 } // namespace
 
 bool stop_process(pid_t pid, std::chrono::milliseconds grace) {
+  // Asked before it dies: afterwards its pid may name another group.
+  const bool leads_group = ::getpgid(pid) == pid;
+  auto mop_up = [&] {
+    if (leads_group)
+      ::kill(-pid, SIGKILL); // no such group any more is fine
+  };
   ::kill(pid, SIGTERM);
   const auto until = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < until) {
-    if (gone(pid))
+    if (gone(pid)) {
+      mop_up();
       return false;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
   }
   ::kill(pid, SIGKILL);
   for (int i = 0; i < 100 && !gone(pid); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  mop_up();
   return true;
 }
 
