@@ -236,7 +236,24 @@ json select_fields(const network_call& c, json record) {
 
 api_result list_reply(const network_call& c, const std::string& collection,
                       const std::vector<const json*>& records,
-                      const std::function<json(const json&)>& render) {
+                      const std::function<json(const json&)>& render,
+                      const std::function<const std::string&(const json&)>& rendered_text) {
+  // Filters and sort keys apply to what the caller sees: attributes the
+  // rendering hides (provider and binding details for non-admins) count
+  // as absent, so they cannot be probed through filters.
+  std::set<std::string> shown_keys;
+  if (!records.empty()) {
+    const json sample = render(*records.front()); // kept: the loop reads into it
+    for (auto& [k, v] : sample.items())
+      shown_keys.insert(k);
+  }
+  auto attribute = [&](const json& r, const std::string& key) -> const json* {
+    if (!shown_keys.count(key))
+      return nullptr;
+    auto it = r.find(key);
+    return it == r.end() ? nullptr : &*it;
+  };
+
   // Filters: repeated values of one attribute are alternatives.
   std::map<std::string, std::vector<std::string>> filters;
   std::vector<std::string> fixed_ips;
@@ -246,19 +263,18 @@ api_result list_reply(const network_call& c, const std::string& collection,
     else if (!is_control(q.name))
       filters[q.name].push_back(q.value);
   }
-  std::vector<json> shown;
+  std::vector<const json*> shown;
   for (const json* r : records) {
-    json view = render(*r);
-    bool keep = tags_match(c, view) && (fixed_ips.empty() || fixed_ips_match(view, fixed_ips));
+    bool keep = tags_match(c, *r) && (fixed_ips.empty() || fixed_ips_match(*r, fixed_ips));
     for (auto it = filters.begin(); keep && it != filters.end(); ++it) {
-      auto a = view.find(it->first);
-      if (a == view.end())
+      const json* a = attribute(*r, it->first);
+      if (!a)
         continue; // Neutron ignores filters on attributes a resource lacks
       keep = std::any_of(it->second.begin(), it->second.end(),
                          [&](const std::string& w) { return matches(*a, w); });
     }
     if (keep)
-      shown.push_back(std::move(view));
+      shown.push_back(r);
   }
 
   // Sorting: sort_key and sort_dir pair up in order; id breaks ties.
@@ -277,25 +293,31 @@ api_result list_reply(const network_call& c, const std::string& collection,
   for (std::size_t i = 0; i < keys.size() && i < dirs.size(); ++i)
     keys[i].second = dirs[i] == "asc";
   for (auto& k : keys)
-    if (!shown.empty() && !shown.front().contains(k.first))
+    if (!records.empty() && !shown_keys.count(k.first))
       return neutron_error(400, "HTTPBadRequest", "Attribute '" + k.first + "' is not sortable");
-  keys.emplace_back("id", true);
-  std::stable_sort(shown.begin(), shown.end(), [&](const json& a, const json& b) {
-    for (auto& [key, ascending] : keys) {
-      const json& x = a.contains(key) ? a[key] : json();
-      const json& y = b.contains(key) ? b[key] : json();
-      if (x == y)
-        continue;
-      return ascending ? x < y : y < x;
-    }
-    return false;
-  });
+  if (!keys.empty()) { // records come in id order already
+    keys.emplace_back("id", true);
+    static const json absent;
+    std::stable_sort(shown.begin(), shown.end(), [&](const json* a, const json* b) {
+      for (auto& [key, ascending] : keys) {
+        const json* x = attribute(*a, key);
+        const json* y = attribute(*b, key);
+        const json& xv = x ? *x : absent;
+        const json& yv = y ? *y : absent;
+        if (xv == yv)
+          continue;
+        return ascending ? xv < yv : yv < xv;
+      }
+      return false;
+    });
+  }
 
   // Pagination: `limit` after (or, reversed, before) the marker.
   std::size_t limit = 0;
   if (auto l = c.call.query("limit")) {
     if (l->empty() || l->size() > 9 || l->find_first_not_of("0123456789") != std::string::npos)
-      return neutron_error(400, "HTTPBadRequest", "Limit must be an integer 0 or greater and not '" + *l + "'");
+      return neutron_error(400, "HTTPBadRequest",
+                           "Limit must be an integer 0 or greater and not '" + *l + "'");
     limit = std::stoul(*l);
   }
   const bool reverse = truthy(c.call.query("page_reverse"));
@@ -303,7 +325,7 @@ api_result list_reply(const network_call& c, const std::string& collection,
   const std::string* marker = c.call.query("marker");
   if (marker) {
     auto at = std::find_if(shown.begin(), shown.end(),
-                           [&](const json& r) { return str(r, "id") == *marker; });
+                           [&](const json* r) { return str(*r, "id") == *marker; });
     if (at == shown.end())
       return not_found("marker", *marker);
     const auto index = static_cast<std::size_t>(at - shown.begin());
@@ -318,21 +340,34 @@ api_result list_reply(const network_call& c, const std::string& collection,
     else
       end = begin + limit;
   }
-  json items = json::array();
-  for (std::size_t i = begin; i < end; ++i)
-    items.push_back(select_fields(c, std::move(shown[i])));
-  json body{{collection, items}};
+
+  // The page, rendered: from the cache when the caller wants every field.
+  const bool whole = rendered_text && c.call.query("fields") == nullptr;
+  std::string items = "[";
+  for (std::size_t i = begin; i < end; ++i) {
+    if (i > begin)
+      items += ',';
+    items += whole ? rendered_text(*shown[i]) : select_fields(c, render(*shown[i])).dump();
+  }
+  items += ']';
+  std::string body = "{\"" + collection + "\":" + items;
   if (limit > 0) {
     json links = json::array();
     const bool more_after = end < shown.size(), more_before = begin > 0;
-    if (!items.empty() && (reverse ? marker != nullptr : more_after))
-      links.push_back({{"rel", "next"}, {"href", list_href(c, collection, str(shown[end - 1], "id"), false)}});
-    if (!items.empty() && (reverse ? more_before : marker != nullptr))
-      links.push_back({{"rel", "previous"}, {"href", list_href(c, collection, str(shown[begin], "id"), true)}});
+    if (begin < end && (reverse ? marker != nullptr : more_after))
+      links.push_back({{"rel", "next"},
+                       {"href", list_href(c, collection, str(*shown[end - 1], "id"), false)}});
+    if (begin < end && (reverse ? more_before : marker != nullptr))
+      links.push_back({{"rel", "previous"},
+                       {"href", list_href(c, collection, str(*shown[begin], "id"), true)}});
     if (!links.empty())
-      body[collection + "_links"] = links;
+      body += ",\"" + collection + "_links\":" + links.dump();
   }
-  return json_reply(200, body);
+  body += '}';
+  api_result r;
+  r.reply.status = 200;
+  r.reply.body = std::move(body);
+  return r;
 }
 
 // -- edits -------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/common/api_answer.hpp"
@@ -89,6 +90,14 @@ private:
   const agent_registry& agents_;
   network_settings settings_;
   api_support::operation_table<api_result> ops_;
+  /// Ports as JSON text, for admins [1] and others [0], kept while their
+  /// revision holds: a busy network's port list is mostly these. Every
+  /// change of a port bumps its revision; a reload makes a new api.
+  struct rendered_port {
+    int64_t revision = -1;
+    std::string text;
+  };
+  std::unordered_map<std::string, rendered_port> rendered_ports_[2];
   friend struct port_maker;
 };
 
@@ -123,13 +132,16 @@ std::optional<api_result> admin_only_attributes(const network_call& c, const jso
 bool network_visible(const network_call& c, const json& network);
 bool owns(const network_call& c, const json& record);
 
-/// A list reply for `collection` ("networks") from candidate records:
-/// Neutron's filters on any attribute (repeated = any of), tags filters,
-/// sort_key/sort_dir, limit/marker/page_reverse with "<collection>_links",
-/// and fields=. `render` turns a record into what the caller sees.
+/// A list reply for `collection` ("networks") from candidate records in
+/// id order: Neutron's filters on any attribute (repeated = any of), tags
+/// filters, sort_key/sort_dir, limit/marker/page_reverse with
+/// "<collection>_links", and fields=. `render` turns a record into what
+/// the caller sees; `rendered_text`, if given, is the same as JSON text
+/// (cached), used when no fields= narrows the reply.
 api_result list_reply(const network_call& c, const std::string& collection,
                       const std::vector<const json*>& records,
-                      const std::function<json(const json&)>& render);
+                      const std::function<json(const json&)>& render,
+                      const std::function<const std::string&(const json&)>& rendered_text = {});
 /// `record` cut to the fields= the request names (all if none).
 json select_fields(const network_call& c, json record);
 

@@ -276,6 +276,8 @@ void network_api::add_network_operations() {
         edit.drop_guard(kinds::address_guard,
                         address_guard_id(str(ip, "subnet_id"), str(ip, "ip_address")));
       edit.erase(kinds::port, pid);
+      for (auto& cache : rendered_ports_)
+        cache.erase(pid);
     }
     const std::set<std::string> subnets = model_.subnets_of(id);
     for (auto& sid : subnets)

@@ -336,7 +336,18 @@ void network_api::add_port_operations() {
           if (visible(c, p))
             shown.push_back(&p);
       }
-      return list_reply(c, "ports", shown, [&](const json& p) { return render(c, p); });
+      auto& cache = rendered_ports_[c.admin ? 1 : 0];
+      return list_reply(
+          c, "ports", shown, [&](const json& p) { return render(c, p); },
+          [&](const json& p) -> const std::string& {
+            auto& slot = cache[str(p, "id")];
+            const int64_t revision = p.value("revision_number", int64_t{0});
+            if (slot.revision != revision) {
+              slot.text = render(c, p).dump();
+              slot.revision = revision;
+            }
+            return slot.text;
+          });
     }
     const json* p = model_.find(kinds::port, id);
     if (!p || !visible(c, *p))
@@ -436,6 +447,8 @@ void network_api::add_port_operations() {
     const json* p = model_.find(kinds::port, id);
     if (!p || !visible(c, *p))
       return not_found("port", id);
+    for (auto& cache : rendered_ports_)
+      cache.erase(id);
     model_edit edit(model_);
     port_maker{*this, c, edit}.release(p->value("fixed_ips", json::array()), json::array());
     edit.erase(kinds::port, id);
