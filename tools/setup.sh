@@ -13,6 +13,8 @@ packages=(
   libcrypt-dev
   # runtime tools used by the launcher and the tests
   iproute2 iputils-ping procps lmdb-utils
+  # DHCP for tenant networks (the agent runs dnsmasq) and for stand-in guests (udhcpc)
+  dnsmasq-base busybox
   # user-mode Linux test hosts (host_kind = "uml"): a kernel with VLAN and GRE
   user-mode-linux kmod
   # interoperability checks against the reference implementations, and the

@@ -90,8 +90,9 @@ public:
         hypervisor_worker, [uri] { return hypervisor::connect_libvirt(uri); });
     // The test driver's guests have no NICs: stand-ins take their ports.
     if (uri.rfind("test://", 0) == 0)
-      nic_stand_in_ = spawn<caf::detached + caf::linked>(guest_nic_stand_in,
-                                                        env().setting("host_netns", ""));
+      nic_stand_in_ = spawn<caf::detached + caf::linked>(
+          guest_nic_stand_in, env().setting("host_netns", ""),
+          env().state_dir / "compute" / "udhcpc-hook.sh");
     send(this, inventory_atom::value);
     delayed_send(this, sync_interval_, sync_atom::value);
     return {

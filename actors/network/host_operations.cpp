@@ -3,6 +3,8 @@
 // role's ports for an instance (Nova's allocate_for_instance and
 // deallocate_for_instance).
 
+#include <algorithm>
+
 #include "actors/common/json_fields.hpp"
 #include "actors/network/network_api.hpp"
 
@@ -61,7 +63,7 @@ json network_api::host_bindings(const std::string& host, int64_t now) const {
                      {"gateway_ip", s ? s->value("gateway_ip", json()) : json()},
                      {"enable_dhcp", s ? s->value("enable_dhcp", true) : false}});
     }
-    out.push_back({{"port_id", id},
+    json binding{{"port_id", id},
                    {"mac_address", str(p, "mac_address")},
                    {"network_id", str(*n, "id")},
                    {"admin_state_up", p.value("admin_state_up", true)},
@@ -75,9 +77,60 @@ json network_api::host_bindings(const std::string& host, int64_t now) const {
                    {"mtu", n->value("mtu", 1500)},
                    {"bridge", bridge_name(str(*n, "id"))},
                    {"tap", tap_name(id)},
-                   {"remotes", remotes}});
+                   {"remotes", remotes}};
+    if (str(p, "device_owner") == dhcp_owner)
+      binding["dhcp"] = dhcp_service_of(*n);
+    out.push_back(std::move(binding));
   }
   return out;
+}
+
+json network_api::dhcp_service_of(const json& network) const {
+  json subnets = json::array();
+  std::set<std::string> served; // subnet ids with DHCP on
+  for (auto& sid : model_.subnets_of(str(network, "id"))) {
+    const json& s = *model_.find(kinds::subnet, sid);
+    if (!s.value("enable_dhcp", true) || s.value("ip_version", 4) != 4)
+      continue; // IPv6 addresses come from SLAAC or stay static here
+    served.insert(sid);
+    subnets.push_back({{"id", sid},
+                       {"cidr", str(s, "cidr")},
+                       {"gateway_ip", s.value("gateway_ip", json())},
+                       {"dns_nameservers", s.value("dns_nameservers", json::array())},
+                       {"host_routes", s.value("host_routes", json::array())}});
+  }
+  json hosts = json::array();
+  for (auto& pid : model_.ports_of(str(network, "id"))) {
+    const json& p = *model_.find(kinds::port, pid);
+    for (auto& ip : p.value("fixed_ips", json::array())) {
+      if (!served.count(str(ip, "subnet_id")))
+        continue;
+      std::string name = "host-" + str(ip, "ip_address");
+      std::replace(name.begin(), name.end(), '.', '-');
+      hosts.push_back({{"mac_address", str(p, "mac_address")},
+                       {"ip_address", str(ip, "ip_address")},
+                       {"hostname", name}});
+    }
+  }
+  return {{"subnets", subnets}, {"hosts", hosts}, {"mtu", network.value("mtu", 1500)}};
+}
+
+bool network_api::serves_dhcp(const std::string& network_id) const {
+  for (auto& sid : model_.subnets_of(network_id)) {
+    const json& s = *model_.find(kinds::subnet, sid);
+    if (s.value("enable_dhcp", true) && s.value("ip_version", 4) == 4)
+      return true;
+  }
+  return false;
+}
+
+const json* network_api::dhcp_port_on(const std::string& network_id, const std::string& host) const {
+  for (auto& pid : model_.ports_of(network_id)) {
+    const json& p = *model_.find(kinds::port, pid);
+    if (str(p, "device_owner") == dhcp_owner && str(p, "binding:host_id") == host)
+      return &p;
+  }
+  return nullptr;
 }
 
 api_result network_api::update_port_status(const std::string& host,
@@ -190,6 +243,37 @@ api_result network_api::allocate_ports(const std::string& instance_id,
     changes.insert(changes.end(), taken.changes.begin(), taken.changes.end());
     ids.push_back(port);
   }
+  // A DHCP server on this host for each of the instance's networks that
+  // serves DHCP (Neutron's DHCP port, one per network and host here, so
+  // that a host's guests get their addresses even when cut off).
+  std::set<std::string> networks_here;
+  for (auto& id : ids)
+    networks_here.insert(str(*model_.find(kinds::port, id), "network_id"));
+  for (auto& network_id : networks_here) {
+    if (!serves_dhcp(network_id) || dhcp_port_on(network_id, host))
+      continue;
+    const json& n = *model_.find(kinds::network, network_id);
+    service_request dhcp("create_port", str(n, "project_id"),
+                         {{"port",
+                           {{"network_id", network_id},
+                            {"project_id", str(n, "project_id")},
+                            {"device_id", "dhcp-" + host},
+                            {"device_owner", dhcp_owner},
+                            {"binding:host_id", host}}}});
+    api_result made = ops_.run(dhcp.ctx, dhcp.req, "", now);
+    if (made.error || made.reply.status != 201) {
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+        model_.apply(*it);
+      return made.error ? made
+                        : api_support::api_error(msg::errc::conflict,
+                                                 "No DHCP port for network " + network_id +
+                                                     ": " + made.reply.body);
+    }
+    const json created = json::parse(made.reply.body);
+    undo.push_back({kinds::port, str(created["port"], "id"), std::nullopt});
+    changes.insert(changes.end(), made.changes.begin(), made.changes.end());
+  }
+
   json ports = json::array();
   for (auto& id : ids) {
     json p = *model_.find(kinds::port, id);
@@ -206,8 +290,10 @@ api_result network_api::allocate_ports(const std::string& instance_id,
     p["network_name"] = n ? str(*n, "name") : "";
     p["mtu"] = n ? n->value("mtu", 1500) : 1500;
     for (auto& ip : p["fixed_ips"]) {
+      const json* subnet = model_.find(kinds::subnet, str(ip, "subnet_id"));
       ip["prefixlen"] = prefix_of(model_, str(ip, "subnet_id"));
       ip["version"] = str(ip, "ip_address").find(':') == std::string::npos ? 4 : 6;
+      ip["enable_dhcp"] = subnet && subnet->value("enable_dhcp", true);
     }
     ports.push_back(p);
   }
@@ -238,6 +324,27 @@ api_result network_api::deallocate_ports(const std::string& instance_id, const s
     api_result done = ops_.run(r.ctx, r.req, "", now);
     changes.insert(changes.end(), done.changes.begin(), done.changes.end());
     ++released;
+  }
+  // DHCP ports of this host that no guest here needs any more.
+  if (!host.empty()) {
+    std::vector<std::string> idle;
+    for (auto& [id, p] : model_.ports()) {
+      if (str(p, "device_owner") != dhcp_owner || str(p, "binding:host_id") != host)
+        continue;
+      bool needed = false;
+      for (auto& other : model_.ports_of(str(p, "network_id"))) {
+        const json& o = *model_.find(kinds::port, other);
+        needed |= str(o, "device_owner") != dhcp_owner && str(o, "binding:host_id") == host;
+      }
+      if (!needed)
+        idle.push_back(id);
+    }
+    for (auto& id : idle) {
+      service_request r("delete_port", str(*model_.find(kinds::port, id), "project_id"), json());
+      r.req.path = {{"port_id", id}};
+      api_result done = ops_.run(r.ctx, r.req, "", now);
+      changes.insert(changes.end(), done.changes.begin(), done.changes.end());
+    }
   }
   api_result out = json_reply(200, {{"released", released}});
   out.changes = std::move(changes);

@@ -70,6 +70,13 @@ public:
   /// (those bound to `host`, if not empty).
   api_result deallocate_ports(const std::string& instance_id, const std::string& host, int64_t now);
 
+  /// What a DHCP server for `network` serves: its DHCP subnets and every
+  /// port's (MAC, address) there.
+  json dhcp_service_of(const json& network) const;
+  bool serves_dhcp(const std::string& network_id) const;
+  /// The network's DHCP port on `host`, if it has one.
+  const json* dhcp_port_on(const std::string& network_id, const std::string& host) const;
+
   network_model& model() {
     return model_;
   }

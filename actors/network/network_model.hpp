@@ -41,6 +41,9 @@ inline const std::string address_guard = "address";
 /// allocate_ports for an instance (deleted with it, not just unbound).
 inline const std::string made_for_instance = "made_for_instance";
 
+/// The device_owner of the ports DHCP servers use (Neutron's).
+inline const std::string dhcp_owner = "network:dhcp";
+
 /// A network's segment as its record holds it.
 segment segment_of(const json& network);
 

@@ -266,7 +266,7 @@ void network_api::add_network_operations() {
     const std::set<std::string> ports = model_.ports_of(id);
     for (auto& pid : ports) {
       const json* p = model_.find(kinds::port, pid);
-      if (p && str(*p, "device_owner") != "network:dhcp")
+      if (p && str(*p, "device_owner") != dhcp_owner)
         return neutron_error(409, "NetworkInUse",
                              "Unable to complete operation on network " + id +
                                  ". There are one or more ports still in use on the network.");

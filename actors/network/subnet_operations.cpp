@@ -366,7 +366,7 @@ void network_api::add_subnet_operations() {
           kept.push_back(ip);
       if (kept.size() == p.value("fixed_ips", json::array()).size())
         continue;
-      if (str(p, "device_owner") != "network:dhcp")
+      if (str(p, "device_owner") != dhcp_owner)
         return neutron_error(409, "SubnetInUse",
                              "Unable to complete operation on subnet " + id +
                                  ": One or more ports have an IP allocation from this subnet.");

@@ -1,5 +1,7 @@
 #include "actors/network_agent/kernel_worker.hpp"
 
+#include "actors/network_agent/dhcp_service.hpp"
+
 #include <memory>
 
 #include <caf/all.hpp>
@@ -11,14 +13,15 @@
 namespace stratus::network_agent {
 
 caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path,
-                            host_config config) {
+                            host_config config, std::string node, std::string dhcp_dir) {
   auto kernel = std::make_shared<std::unique_ptr<netlink::netlink_driver>>();
+  auto dhcp = std::make_shared<dhcp_service>(netns_path, std::move(node), std::move(dhcp_dir));
+  self->attach_functor([dhcp] { dhcp->stop_all(); });
   auto open = [kernel, netns_path]() -> netlink::netlink_driver& {
     if (!*kernel)
       *kernel = netlink::open_netlink_driver(netns_path);
     return **kernel;
   };
-  (void)self;
   return {
       [open](probe_atom) -> caf::result<std::vector<std::string>> {
         try {
@@ -31,12 +34,16 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
           return caf::make_error(caf::sec::runtime_error, e.what());
         }
       },
-      [open, config](resync_atom, const std::string& bindings) -> caf::result<std::string> {
+      [open, config, dhcp](resync_atom,
+                           const std::string& bindings) -> caf::result<std::string> {
         try {
           auto parsed = nlohmann::json::parse(bindings, nullptr, false);
           if (!parsed.is_array())
             parsed = nlohmann::json::array();
+          std::vector<std::string> dhcp_errors;
+          dhcp->sync(open(), parsed, dhcp_errors);
           auto r = sync_host(open(), parsed, config);
+          r.errors.insert(r.errors.end(), dhcp_errors.begin(), dhcp_errors.end());
           return nlohmann::json{{"up", r.up}, {"down", r.down}, {"removed", r.removed},
                                 {"errors", r.errors}}
               .dump();

@@ -5,6 +5,9 @@
 //
 //   (probe_atom)                    -> (std::vector<std::string> link kinds the kernel can make)
 //   (resync_atom, std::string bindings JSON) -> (std::string sync_result JSON)
+// A resync serves DHCP first (its ports' taps must exist to be plugged),
+// then brings the devices in line. When the worker ends, so do the DHCP
+// servers it runs.
 
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
@@ -16,7 +19,8 @@ namespace stratus::network_agent {
 using probe_atom = caf::atom_constant<caf::atom("nlprobe")>;
 using resync_atom = caf::atom_constant<caf::atom("nlresync")>;
 
+/// `node` and `dhcp_dir` are for the DHCP servers (see dhcp_service).
 caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path,
-                            host_config config);
+                            host_config config, std::string node, std::string dhcp_dir);
 
 } // namespace stratus::network_agent

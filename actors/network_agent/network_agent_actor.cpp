@@ -52,7 +52,8 @@ public:
 
   caf::behavior make_behavior() override {
     worker_ = spawn<caf::detached + caf::linked>(kernel_worker, env().setting("host_netns", ""),
-                                                 config_);
+                                                 config_, env().node,
+                                                 (env().state_dir / "network-agent" / "dhcp").string());
     probe();
     return {
         [this](report_atom) { report(); },

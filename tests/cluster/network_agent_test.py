@@ -6,8 +6,9 @@ as a hypervisor plugs a guest's NIC — ping each other across the
 underlay; a guest on another network cannot reach them; the ports turn
 ACTIVE; a deleted device comes back; deleting the ports leaves no bridge
 or VXLAN device behind. Then the same through servers: booted onto a
-network on both compute nodes, they get addresses, reach each other, and
-their deletion releases ports, stand-in NICs and devices; local networks
+network on both compute nodes, they get their addresses from the
+network's DHCP servers (dnsmasq), reach each other, and their deletion
+releases ports, stand-in NICs, DHCP servers and devices; local networks
 (one host) and flat ones (the hosts' provider interface) carry traffic
 too; a compute node killed with -9 and restarted resyncs without losing
 a packet of a steady ping. Skipped (with the reason) when not root."""
@@ -202,9 +203,13 @@ class NetworkAgent(unittest.TestCase):
                 lambda: self.nova("GET", f"/servers/{s['id']}").status == 404, 30, 0.2))
         self.assertTrue(wait_until(lambda: not self.api(
             "GET", f"/ports?network_id={green['id']}")["ports"], 15, 0.2))
+        # No stand-in guest, DHCP namespace or dnsmasq of this cluster is left.
         self.assertTrue(wait_until(lambda: not [
-            n for n in sh("ip", "netns", "list").stdout.split() if n.startswith("stratus-guest-")],
-            15, 0.2))
+            n for n in sh("ip", "netns", "list").stdout.split()
+            if n.startswith(("stratus-guest-", "qdhcp-"))], 15, 0.2),
+            sh("ip", "netns", "list").stdout)
+        self.assertTrue(wait_until(lambda: sh("pgrep", "-f", "dnsmasq.*" + self.cluster.state,
+                                              check=False).returncode != 0, 15, 0.2))
         for node in ("cmp-1", "cmp-2"):
             ns = self.host_netns(node)
             self.assertTrue(wait_until(lambda: not [

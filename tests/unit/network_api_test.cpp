@@ -353,12 +353,23 @@ TEST_F(NetworkApi, AnInstanceGetsBoundPortsAndGivesThemBack) {
   EXPECT_EQ(ports[0]["fixed_ips"][0]["prefixlen"], 24);
   EXPECT_EQ(ports[0]["binding:vif_type"], "bridge");
   EXPECT_EQ(model.find(kinds::port, given_id)->at("device_id"), "vm-1");
-  EXPECT_EQ(api.host_bindings("cmp-1", now).size(), 2u);
+  // The host got a DHCP server for the network, serving both ports.
+  const json bindings = api.host_bindings("cmp-1", now);
+  ASSERT_EQ(bindings.size(), 3u);
+  const json* dhcp = nullptr;
+  for (auto& b : bindings)
+    if (b.contains("dhcp"))
+      dhcp = &b;
+  ASSERT_NE(dhcp, nullptr);
+  EXPECT_EQ(dhcp->at("device_owner"), "network:dhcp");
+  EXPECT_EQ(dhcp->at("dhcp")["hosts"].size(), 3u); // the DHCP port has its own too
+  EXPECT_EQ(dhcp->at("dhcp")["subnets"][0]["cidr"], "10.9.0.0/24");
 
   // Another host's late release takes nothing; this host's deletes the
-  // port made for the instance and unbinds the one it was given.
+  // port made for the instance, unbinds the one it was given and, with no
+  // guest left on the network here, removes the DHCP port.
   api.deallocate_ports("vm-1", "cmp-2", now);
-  EXPECT_EQ(model.ports().size(), 2u);
+  EXPECT_EQ(model.ports().size(), 3u);
   api.deallocate_ports("vm-1", "cmp-1", now);
   ASSERT_EQ(model.ports().size(), 1u);
   EXPECT_EQ(model.find(kinds::port, given_id)->at("device_id"), "");
