@@ -4,7 +4,8 @@
 //                                          get_instance_actions, get_hosts, update_host
 //   compute-conductor → scheduler          select_destinations
 //   compute-conductor → compute@<host>     build_instance
-//   compute-api       → compute@<host>     instance_action
+//   compute-api       → compute@<host>     instance_action, attach_interface,
+//                                          detach_interface
 //   compute@<host>    → compute-conductor  report_host, update_instance
 // Instances, hosts and request specs travel as JSON objects (the records
 // the compute-conductor keeps), as Nova's versioned objects do in
@@ -206,6 +207,39 @@ struct instance_action_request {
   std::string action;
   std::string instance; // JSON record as the API saw it
   STRATUS_FIELDS(uuid, action, instance)
+};
+
+struct attach_interface_reply {
+  STRATUS_MESSAGE("compute.attach_interface_reply", 1, 1) // 1: initial
+  std::string port; // JSON: the port, bound and plugged
+  STRATUS_FIELDS(port)
+};
+
+/// Gives a running instance one more port (Nova's attach_interface):
+/// `requested` is one networks entry as JSON ({uuid[, fixed_ip]} or {port}).
+struct attach_interface_request {
+  STRATUS_MESSAGE("compute.attach_interface_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = attach_interface_reply;
+  std::string uuid;
+  std::string requested;
+  STRATUS_FIELDS(uuid, requested)
+};
+
+struct detach_interface_reply {
+  STRATUS_MESSAGE("compute.detach_interface_reply", 1, 1) // 1: initial
+  bool detached = false;
+  STRATUS_FIELDS(detached)
+};
+
+/// Takes a port off a running instance (Nova's detach_interface).
+struct detach_interface_request {
+  STRATUS_MESSAGE("compute.detach_interface_request", 1, 1) // 1: initial
+  static constexpr bool idempotent = false;
+  using reply_type = detach_interface_reply;
+  std::string uuid;
+  std::string port_id;
+  STRATUS_FIELDS(uuid, port_id)
 };
 
 } // namespace stratus::msg

@@ -102,7 +102,8 @@ struct deallocate_ports_request {
   using reply_type = deallocate_ports_reply;
   std::string instance_id;
   std::string host;
-  STRATUS_FIELDS(instance_id, host)
+  std::string port_id; // just this port ("" = all of the instance's)
+  STRATUS_FIELDS(instance_id, host, port_id)
 };
 
 } // namespace stratus::msg

@@ -102,6 +102,10 @@ public:
         },
         [this](const msg::context& ctx, const msg::instance_action_request& req)
             -> caf::result<msg::instance_action_reply> { return act(ctx, req); },
+        [this](const msg::context& ctx, const msg::attach_interface_request& req)
+            -> caf::result<msg::attach_interface_reply> { return attach_interface(ctx, req); },
+        [this](const msg::context& ctx, const msg::detach_interface_request& req)
+            -> caf::result<msg::detach_interface_reply> { return detach_interface(ctx, req); },
         [this](inventory_atom) { update_inventory(); },
         [this](report_atom) { report(); },
         [this](sync_atom) { sync_power_states(); },
@@ -295,7 +299,8 @@ private:
                 spawn_guest(job);
                 return;
               }
-              request(nic_stand_in_, network_timeout, plug_atom::value, uuid, job->ports.dump())
+              request(nic_stand_in_, network_timeout, plug_atom::value, uuid, job->ports.dump(),
+                      uint32_t{0})
                   .then([this, job](std::string&) { spawn_guest(job); },
                         [this, job](caf::error& e) {
                           build_failed(job, "plugging the ports failed: " +
@@ -333,12 +338,142 @@ private:
     auto server = env().dir->resolve(network_server_);
     if (!server)
       return;
-    request(server, network_timeout, msg::context{}, msg::deallocate_ports_request{uuid, env().node})
+    request(server, network_timeout, msg::context{}, msg::deallocate_ports_request{uuid, env().node, ""})
         .then([](msg::deallocate_ports_reply&) {},
               [this, uuid](caf::error& e) {
                 LOG_WARN(env().role, "releasing the ports of {} failed: {}", uuid,
                          runtime::to_error(e).message);
               });
+  }
+
+  // -- interfaces of a running instance ---------------------------------------------------
+
+  /// The instance's record from the compute-conductor, to `then`.
+  void with_instance(const msg::context& ctx, const std::string& uuid,
+                     std::function<void(std::optional<json>)> then) {
+    auto cell = env().dir->resolve(cell_);
+    if (!cell) {
+      then(std::nullopt);
+      return;
+    }
+    msg::get_instances_request q;
+    q.uuids = {uuid};
+    request(cell, cell_timeout, ctx, q)
+        .then(
+            [then](msg::get_instances_reply& reply) {
+              if (reply.instances.empty()) {
+                then(std::nullopt);
+                return;
+              }
+              auto x = json::parse(reply.instances.front(), nullptr, false);
+              then(x.is_object() ? std::optional<json>(x) : std::nullopt);
+            },
+            [then](caf::error&) { then(std::nullopt); });
+  }
+
+  /// One more port: allocated and bound here, plugged, recorded.
+  caf::result<msg::attach_interface_reply> attach_interface(const msg::context& ctx,
+                                                            const msg::attach_interface_request& req) {
+    auto rp = make_response_promise<msg::attach_interface_reply>();
+    auto server = env().dir->resolve(network_server_);
+    if (!server)
+      return runtime::make_error(msg::errc::unavailable, "the network service is not reachable");
+    with_instance(ctx, req.uuid, [this, ctx, req, rp, server](std::optional<json> x) mutable {
+      if (!x) {
+        rp.deliver(runtime::make_error(msg::errc::not_found, "Instance " + req.uuid + " could not be found."));
+        return;
+      }
+      const json requested = json::array({json::parse(req.requested, nullptr, false)});
+      msg::allocate_ports_request q{req.uuid, json_fields::str(*x, "project_id"), env().node,
+                                    requested.dump()};
+      request(server, network_timeout, ctx, q)
+          .then(
+              [this, ctx, req, rp, x](msg::allocate_ports_reply& reply) mutable {
+                json added = json::parse(reply.ports, nullptr, false);
+                if (!added.is_array() || added.empty()) {
+                  rp.deliver(runtime::make_error(msg::errc::internal, "no port was allocated"));
+                  return;
+                }
+                json ports = x->value("ports", json::array());
+                const auto first_index = static_cast<uint32_t>(ports.size());
+                for (auto& p : added)
+                  ports.push_back(p);
+                auto record = [this, ctx, req, rp, ports, port = added[0]](
+                                  std::optional<msg::error> plug_error) mutable {
+                  if (plug_error) {
+                    release_port(req.uuid, port);
+                    rp.deliver(runtime::make_error(*plug_error));
+                    return;
+                  }
+                  update(ctx, req.uuid, {}, {{"ports", ports}, {"addresses", addresses_of(ports)}},
+                         "compute_attach_interface", "Success",
+                         [rp, port](std::optional<msg::error> err) mutable {
+                           if (err)
+                             rp.deliver(runtime::make_error(*err));
+                           else
+                             rp.deliver(msg::attach_interface_reply{port.dump()});
+                         });
+                };
+                if (!nic_stand_in_) {
+                  record(std::nullopt);
+                  return;
+                }
+                request(nic_stand_in_, network_timeout, plug_atom::value, req.uuid, added.dump(),
+                        first_index)
+                    .then([record](std::string&) mutable { record(std::nullopt); },
+                          [record](caf::error& e) mutable { record(runtime::to_error(e)); });
+              },
+              [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    });
+    return rp;
+  }
+
+  /// One port less: unplugged, given back, the record without it.
+  caf::result<msg::detach_interface_reply> detach_interface(const msg::context& ctx,
+                                                            const msg::detach_interface_request& req) {
+    auto rp = make_response_promise<msg::detach_interface_reply>();
+    with_instance(ctx, req.uuid, [this, ctx, req, rp](std::optional<json> x) mutable {
+      if (!x) {
+        rp.deliver(runtime::make_error(msg::errc::not_found, "Instance " + req.uuid + " could not be found."));
+        return;
+      }
+      json kept = json::array();
+      json gone;
+      for (auto& p : x->value("ports", json::array())) {
+        if (json_fields::str(p, "id") == req.port_id)
+          gone = p;
+        else
+          kept.push_back(p);
+      }
+      if (gone.is_null()) {
+        rp.deliver(runtime::make_error(msg::errc::not_found, "Port " + req.port_id + " is not attached"));
+        return;
+      }
+      release_port(req.uuid, gone);
+      update(ctx, req.uuid, {}, {{"ports", kept}, {"addresses", addresses_of(kept)}},
+             "compute_detach_interface", "Success", [rp](std::optional<msg::error> err) mutable {
+               if (err)
+                 rp.deliver(runtime::make_error(*err));
+               else
+                 rp.deliver(msg::detach_interface_reply{true});
+             });
+    });
+    return rp;
+  }
+
+  /// One port of a running instance: its stand-in NIC unplugged, the port
+  /// given back.
+  void release_port(const std::string& uuid, const json& port) {
+    if (nic_stand_in_)
+      caf::anon_send(nic_stand_in_, unplug_atom::value, port.dump());
+    if (auto server = env().dir->resolve(network_server_))
+      request(server, network_timeout, msg::context{},
+              msg::deallocate_ports_request{uuid, env().node, json_fields::str(port, "id")})
+          .then([](msg::deallocate_ports_reply&) {},
+                [this, uuid](caf::error& e) {
+                  LOG_WARN(env().role, "releasing a port of {} failed: {}", uuid,
+                           runtime::to_error(e).message);
+                });
   }
 
   void spawn_guest(std::shared_ptr<build_job> job) {

@@ -64,7 +64,8 @@ caf::behavior guest_nic_stand_in(caf::event_based_actor*, std::string host_netns
                                  std::filesystem::path dhcp_hook_file) {
   return {
       [host_netns, dhcp_hook_file](plug_atom, const std::string& uuid,
-                                   const std::string& ports_text) -> caf::result<std::string> {
+                                   const std::string& ports_text,
+                                   uint32_t first_index) -> caf::result<std::string> {
         try {
           const json ports = json::parse(ports_text);
           const auto name = guest_namespace(uuid);
@@ -72,7 +73,7 @@ caf::behavior guest_nic_stand_in(caf::event_based_actor*, std::string host_netns
           auto host = netlink::open_netlink_driver(host_netns);
           auto guest = netlink::open_netlink_driver(path);
           guest->set_up("lo");
-          int index = 0;
+          uint32_t index = first_index;
           for (auto& p : ports) {
             const auto nic = "eth" + std::to_string(index++);
             const auto tap = network::tap_name(str(p, "id"));
@@ -95,6 +96,15 @@ caf::behavior guest_nic_stand_in(caf::event_based_actor*, std::string host_netns
             }
           }
           return name;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      [host_netns](unplug_atom, const std::string& port_text) -> caf::result<bool> {
+        try { // the tap goes, and with it the guest's end
+          const json port = json::parse(port_text);
+          netlink::open_netlink_driver(host_netns)->delete_link(network::tap_name(str(port, "id")));
+          return true;
         } catch (const std::exception& e) {
           return caf::make_error(caf::sec::runtime_error, e.what());
         }

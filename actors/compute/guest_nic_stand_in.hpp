@@ -12,7 +12,8 @@
 //
 // Runs on a thread of its own (namespaces and netlink block and are
 // per-thread):
-//   (plug_atom, uuid, ports JSON)   -> (std::string namespace name)
+//   (plug_atom, uuid, ports JSON, first NIC index) -> (std::string namespace name)
+//   (unplug_atom, uuid, port JSON)  -> (bool)  one port only (a detach)
 //   (unplug_atom, uuid, ports JSON) -> (bool)
 
 #include <filesystem>

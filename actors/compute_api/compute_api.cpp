@@ -8,6 +8,7 @@ namespace stratus::compute {
 compute_api::compute_api(compute_catalog& catalog, compute_settings settings)
     : catalog_(catalog), settings_(std::move(settings)) {
   add_flavor_operations();
+  add_interface_operations();
   add_keypair_operations();
   add_server_group_operations();
   add_quota_operations();
@@ -37,6 +38,8 @@ cell_needs compute_api::needs(const msg::context&, const msg::api_call_request& 
     n.server = true;
   if (op == "os_compute_api:servers:index" || op == "os_compute_api:servers:detail")
     n.project_servers = true;
+  if (starts("os_compute_api:os-attach-interfaces"))
+    n.networks = true;
   if (op == "os_compute_api:servers:create") {
     n.usage = true;
     n.hosts = true;

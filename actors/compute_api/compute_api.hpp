@@ -62,6 +62,14 @@ struct instance_transition {
   std::string conflict_message; // the 409 text if the CAS loses
 };
 
+/// A port attached to or detached from a server by its host; the reply
+/// waits for the host's answer.
+struct interface_change {
+  std::string host;
+  std::optional<msg::attach_interface_request> attach;
+  std::optional<msg::detach_interface_request> detach;
+};
+
 struct compute_result : api_support::api_answer {
   compute_result() = default;
   compute_result(api_support::api_answer a)
@@ -70,6 +78,7 @@ struct compute_result : api_support::api_answer {
   std::optional<msg::build_servers_request> build;
   std::vector<instance_transition> transitions;
   std::optional<msg::update_host_request> host_update;
+  std::optional<interface_change> interface;
 };
 
 /// One request as the operations see it.
@@ -107,6 +116,7 @@ private:
   using op = std::function<compute_result(compute_call&)>;
   void add(const std::string& name, op f);
   void add_flavor_operations();
+  void add_interface_operations();
   void add_keypair_operations();
   void add_server_group_operations();
   void add_quota_operations();
@@ -139,6 +149,12 @@ std::string image_id_of(const std::string& ref);
 compute_result accepted();
 /// The server the request names (already fetched), or a 404 answer.
 const json* path_server(compute_call& c, compute_result& missing);
+/// A server's requested networks checked against what the caller sees
+/// (Nova's validate_networks); "auto" becomes the project's one network,
+/// or "none" if it has none. The error answer if something is wrong.
+std::optional<compute_result> resolve_networks(const compute_call& c, json& networks);
+/// A port as os-interface shows it (an interfaceAttachment).
+json interface_attachment(const json& port);
 /// A query parameter's value, or "".
 std::string query(const compute_call& c, const std::string& name);
 /// Nova's time format: "2026-11-26T05:39:52Z".

@@ -288,7 +288,37 @@ private:
                 [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
       return;
     }
+    if (r->interface) {
+      auto change = std::move(*r->interface);
+      r->interface.reset();
+      change_interface(p, std::move(change));
+      return;
+    }
     p->rp.deliver(std::move(r->reply));
+  }
+
+  /// Attach or detach, done by the server's host; the reply waits for it.
+  void change_interface(std::shared_ptr<pending_call> p, interface_change change) {
+    auto compute = env().dir->resolve("compute@" + change.host);
+    if (!compute) {
+      p->rp.deliver(runtime::make_error(msg::errc::conflict,
+                                        "The server's host " + change.host + " is not reachable."));
+      return;
+    }
+    if (change.attach) {
+      request(compute, action_timeout, p->ctx, std::move(*change.attach))
+          .then(
+              [p](msg::attach_interface_reply& reply) {
+                const json port = json::parse(reply.port, nullptr, false);
+                p->rp.deliver(msg::api_call_reply{
+                    200, json{{"interfaceAttachment", interface_attachment(port)}}.dump(), {}});
+              },
+              [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
+      return;
+    }
+    request(compute, action_timeout, p->ctx, std::move(*change.detach))
+        .then([p](msg::detach_interface_reply&) { p->rp.deliver(msg::api_call_reply{202, "", {}}); },
+              [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
   }
 
   void write_catalog(std::shared_ptr<pending_call> p, std::vector<record_change> changes,

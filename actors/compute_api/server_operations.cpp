@@ -93,11 +93,10 @@ std::optional<compute_result> instance_count(const json& body, const char* key, 
   return std::nullopt;
 }
 
-/// The server's networks as the compute host will ask for its ports:
-/// each requested network and port checked against what the caller sees
-/// (Nova's validate_networks), "auto" resolved to the project's one
-/// network ("none" when it has none, as before networks existed; 409 when
-/// it has several).
+} // namespace
+
+// "auto" with no network is "none", as before networks existed; with
+// several it is Nova's 409.
 std::optional<compute_result> resolve_networks(const compute_call& c, json& networks) {
   if (networks == json("none"))
     return std::nullopt;
@@ -136,8 +135,6 @@ std::optional<compute_result> resolve_networks(const compute_call& c, json& netw
   }
   return std::nullopt;
 }
-
-} // namespace
 
 void compute_api::add_server_operations() {
   add("os_compute_api:servers:create", [this](compute_call& c) -> compute_result {

@@ -25,6 +25,10 @@ api_routes compute_routes() {
   add("PUT", server + "/metadata/{key}", "server-metadata:update");
   add("DELETE", server + "/metadata/{key}", "server-metadata:delete");
   add("GET", server + "/ips", "ips:index");
+  add("GET", server + "/os-interface", "os-attach-interfaces:list");
+  add("POST", server + "/os-interface", "os-attach-interfaces:create");
+  add("GET", server + "/os-interface/{port_id}", "os-attach-interfaces:show");
+  add("DELETE", server + "/os-interface/{port_id}", "os-attach-interfaces:delete");
   add("GET", server + "/os-instance-actions", "os-instance-actions:list");
   add("GET", server + "/os-instance-actions/{request_id}", "os-instance-actions:show");
   const std::string flavor = "/flavors/{flavor_id}";

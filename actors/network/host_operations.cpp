@@ -303,12 +303,13 @@ api_result network_api::allocate_ports(const std::string& instance_id,
 }
 
 api_result network_api::deallocate_ports(const std::string& instance_id, const std::string& host,
-                                         int64_t now) {
+                                         const std::string& port_id, int64_t now) {
   std::vector<record_change> changes;
   uint32_t released = 0;
   std::vector<std::string> ports;
   for (auto& [id, p] : model_.ports())
-    if (str(p, "device_id") == instance_id && (host.empty() || str(p, "binding:host_id") == host))
+    if (str(p, "device_id") == instance_id && (host.empty() || str(p, "binding:host_id") == host) &&
+        (port_id.empty() || id == port_id))
       ports.push_back(id);
   for (auto& id : ports) {
     // Ports made for the instance go; ports the user gave are unbound and kept.

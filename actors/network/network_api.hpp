@@ -67,8 +67,9 @@ public:
   api_result allocate_ports(const std::string& instance_id, const std::string& project_id,
                             const std::string& host, const json& requested, int64_t now);
   /// Deletes the ports made for the instance and unbinds the given ones
-  /// (those bound to `host`, if not empty).
-  api_result deallocate_ports(const std::string& instance_id, const std::string& host, int64_t now);
+  /// (those bound to `host`, if not empty; just `port_id`, if not empty).
+  api_result deallocate_ports(const std::string& instance_id, const std::string& host,
+                              const std::string& port_id, int64_t now);
 
   /// What a DHCP server for `network` serves: its DHCP subnets and every
   /// port's (MAC, address) there.

@@ -105,7 +105,7 @@ private:
         },
         [this](const msg::context& ctx, const msg::deallocate_ports_request& req)
             -> caf::result<msg::deallocate_ports_reply> {
-          auto r = api_->deallocate_ports(req.instance_id, req.host, runtime::unix_seconds());
+          auto r = api_->deallocate_ports(req.instance_id, req.host, req.port_id, runtime::unix_seconds());
           return then_reply<msg::deallocate_ports_reply>(ctx, std::move(r), [](const std::string& body) {
             return msg::deallocate_ports_reply{json::parse(body).value("released", uint32_t{0})};
           });

@@ -10,8 +10,9 @@ network on both compute nodes, they get their addresses from the
 network's DHCP servers (dnsmasq), reach each other, and their deletion
 releases ports, stand-in NICs, DHCP servers and devices; local networks
 (one host) and flat ones (the hosts' provider interface) carry traffic
-too; a compute node killed with -9 and restarted resyncs without losing
-a packet of a steady ping. Skipped (with the reason) when not root."""
+too; a port attached to a running server (os-interface) gets its address
+and traffic, and goes at detach; a compute node killed with -9 and
+restarted resyncs without losing a packet of a steady ping. Skipped (with the reason) when not root."""
 
 import json
 import os
@@ -254,6 +255,36 @@ class NetworkAgent(unittest.TestCase):
                                    15, 0.2))
         self.api("DELETE", "/networks/" + local["id"], expect=204)
         self.api("DELETE", "/networks/" + flat["id"], expect=204)
+
+    def test_interfaces_attach_and_detach(self):
+        front = self.network("front", "10.80.0.0/24")
+        back = self.network("back", "10.90.0.0/24")
+        a, b = self.boot("i-1", front, "cmp-1"), self.boot("i-2", back, "cmp-2")
+        r = self.nova("POST", f"/servers/{a['id']}/os-interface",
+                      {"interfaceAttachment": {"net_id": back["id"]}})
+        self.assertEqual(r.status, 200, r)
+        attached = r.json()["interfaceAttachment"]
+        self.assertEqual(attached["net_id"], back["id"])
+        listed = self.nova("GET", f"/servers/{a['id']}/os-interface").json()["interfaceAttachments"]
+        self.assertEqual(sorted(i["net_id"] for i in listed), sorted([front["id"], back["id"]]))
+        server = self.nova("GET", f"/servers/{a['id']}").json()["server"]
+        self.assertEqual(sorted(server["addresses"]), ["back", "front"])
+        # The new NIC leased its address and reaches the other network's server.
+        guest = "stratus-guest-" + a["id"]
+        self.assertTrue(wait_until(lambda: self.pings(guest, self.address(b, back)), 15, 0.2))
+
+        r = self.nova("DELETE", f"/servers/{a['id']}/os-interface/{attached['port_id']}")
+        self.assertEqual(r.status, 202, r)
+        listed = self.nova("GET", f"/servers/{a['id']}/os-interface").json()["interfaceAttachments"]
+        self.assertEqual([i["net_id"] for i in listed], [front["id"]])
+        self.assertNotIn("eth1", links(guest))
+        self.assertEqual(self.nova("DELETE", f"/servers/{a['id']}/os-interface/"
+                                             f"{attached['port_id']}").status, 404)
+        self.delete_servers(a, b)
+        for n in (front, back):
+            self.assertTrue(wait_until(lambda: not self.api(
+                "GET", f"/ports?network_id={n['id']}")["ports"], 15, 0.2))
+            self.api("DELETE", "/networks/" + n["id"], expect=204)
 
     def test_a_killed_node_resyncs_without_disturbing_traffic(self):
         net = self.network("steady", "10.70.0.0/24")

@@ -368,9 +368,9 @@ TEST_F(NetworkApi, AnInstanceGetsBoundPortsAndGivesThemBack) {
   // Another host's late release takes nothing; this host's deletes the
   // port made for the instance, unbinds the one it was given and, with no
   // guest left on the network here, removes the DHCP port.
-  api.deallocate_ports("vm-1", "cmp-2", now);
+  api.deallocate_ports("vm-1", "cmp-2", "", now);
   EXPECT_EQ(model.ports().size(), 3u);
-  api.deallocate_ports("vm-1", "cmp-1", now);
+  api.deallocate_ports("vm-1", "cmp-1", "", now);
   ASSERT_EQ(model.ports().size(), 1u);
   EXPECT_EQ(model.find(kinds::port, given_id)->at("device_id"), "");
   EXPECT_EQ(model.find(kinds::port, given_id)->at("binding:host_id"), "");
