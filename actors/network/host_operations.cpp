@@ -127,7 +127,7 @@ bool network_api::serves_dhcp(const std::string& network_id) const {
 const json* network_api::dhcp_port_on(const std::string& network_id, const std::string& host) const {
   for (auto& pid : model_.ports_of(network_id)) {
     const json& p = *model_.find(kinds::port, pid);
-    if (str(p, "device_owner") == dhcp_owner && str(p, "binding:host_id") == host)
+    if (str(p, "device_owner") == dhcp_owner && (host.empty() || str(p, "binding:host_id") == host))
       return &p;
   }
   return nullptr;
@@ -243,14 +243,15 @@ api_result network_api::allocate_ports(const std::string& instance_id,
     changes.insert(changes.end(), taken.changes.begin(), taken.changes.end());
     ids.push_back(port);
   }
-  // A DHCP server on this host for each of the instance's networks that
-  // serves DHCP (Neutron's DHCP port, one per network and host here, so
-  // that a host's guests get their addresses even when cut off).
+  // A DHCP server for each of the instance's networks that serves DHCP
+  // and has none yet (Neutron's DHCP port): on this host, the first with
+  // a guest there; with dhcp_agents_per_network = 0 on every such host.
+  const std::string dhcp_host = settings_.dhcp_agents_per_network == 0 ? host : "";
   std::set<std::string> networks_here;
   for (auto& id : ids)
     networks_here.insert(str(*model_.find(kinds::port, id), "network_id"));
   for (auto& network_id : networks_here) {
-    if (!serves_dhcp(network_id) || dhcp_port_on(network_id, host))
+    if (!serves_dhcp(network_id) || dhcp_port_on(network_id, dhcp_host))
       continue;
     const json& n = *model_.find(kinds::network, network_id);
     service_request dhcp("create_port", str(n, "project_id"),
@@ -326,16 +327,19 @@ api_result network_api::deallocate_ports(const std::string& instance_id, const s
     changes.insert(changes.end(), done.changes.begin(), done.changes.end());
     ++released;
   }
-  // DHCP ports of this host that no guest here needs any more.
-  if (!host.empty()) {
+  // DHCP ports no guest needs any more: with one server per network, when
+  // the network has no guest left; with one per host, when this host has none.
+  {
+    const bool per_host = settings_.dhcp_agents_per_network == 0;
     std::vector<std::string> idle;
     for (auto& [id, p] : model_.ports()) {
-      if (str(p, "device_owner") != dhcp_owner || str(p, "binding:host_id") != host)
+      if (str(p, "device_owner") != dhcp_owner || (per_host && str(p, "binding:host_id") != host))
         continue;
       bool needed = false;
       for (auto& other : model_.ports_of(str(p, "network_id"))) {
         const json& o = *model_.find(kinds::port, other);
-        needed |= str(o, "device_owner") != dhcp_owner && str(o, "binding:host_id") == host;
+        needed |= str(o, "device_owner") == "compute:nova" &&
+                  (!per_host || str(o, "binding:host_id") == host);
       }
       if (!needed)
         idle.push_back(id);

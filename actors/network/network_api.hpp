@@ -34,6 +34,10 @@ struct network_settings {
   std::string tenant_network_type = "vxlan"; // [ml2] tenant_network_types (the first)
   unsigned global_physnet_mtu = 1500;
   std::string base_mac = "fa:16:3e:00:00:00";
+  /// DHCP servers per network (Neutron's dhcp_agents_per_network): 1 = one,
+  /// on the host of the network's first guest, kept while the network has
+  /// guests; 0 = one on every host with guests of the network.
+  unsigned dhcp_agents_per_network = 1;
   std::map<std::string, int64_t> default_quotas{
       {"network", 100},       {"subnet", 100},      {"port", 500},
       {"router", 10},         {"floatingip", 50},   {"security_group", 10},
@@ -75,7 +79,7 @@ public:
   /// port's (MAC, address) there.
   json dhcp_service_of(const json& network) const;
   bool serves_dhcp(const std::string& network_id) const;
-  /// The network's DHCP port on `host`, if it has one.
+  /// The network's DHCP port on `host` ("" = on any host), if it has one.
   const json* dhcp_port_on(const std::string& network_id, const std::string& host) const;
 
   network_model& model() {

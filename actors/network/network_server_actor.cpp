@@ -34,6 +34,8 @@ network_settings server_settings(const runtime::role_env& env) {
   network_settings s;
   s.tenant_network_type = env.setting("tenant_network_type", s.tenant_network_type);
   s.global_physnet_mtu = static_cast<unsigned>(std::stoul(env.setting("global_physnet_mtu", "1500")));
+  s.dhcp_agents_per_network =
+      static_cast<unsigned>(std::stoul(env.setting("dhcp_agents_per_network", "1")));
   return s;
 }
 

@@ -165,16 +165,16 @@ class NetworkAgent(unittest.TestCase):
     def nova(self, method, path, body=None):
         return self.cluster.request(method, NOVA + path, self.token, body, headers=LATEST)
 
-    def boot(self, name, network, host):
+    def boot(self, name, network, host, status="ACTIVE"):
         r = self.nova("POST", "/servers", {"server": {
             "name": name, "imageRef": self.image, "flavorRef": self.flavor,
             "networks": [{"uuid": network["id"]}], "availability_zone": "nova:" + host}})
         self.assertEqual(r.status, 202, r)
         sid = r.json()["server"]["id"]
         self.assertTrue(wait_until(lambda: self.nova("GET", f"/servers/{sid}").json()["server"][
-            "status"] in ("ACTIVE", "ERROR"), 30, 0.2))
+            "status"] in ("ACTIVE", "ERROR"), 60, 0.2))
         server = self.nova("GET", f"/servers/{sid}").json()["server"]
-        self.assertEqual(server["status"], "ACTIVE", server.get("fault"))
+        self.assertEqual(server["status"], status, server.get("fault"))
         return server
 
     def test_servers_on_two_hosts_reach_each_other(self):
@@ -255,6 +255,29 @@ class NetworkAgent(unittest.TestCase):
                                    15, 0.2))
         self.api("DELETE", "/networks/" + local["id"], expect=204)
         self.api("DELETE", "/networks/" + flat["id"], expect=204)
+
+    def test_a_type_the_kernel_cannot_make_fails_the_binding_with_its_reason(self):
+        kinds = {a["host"]: a["configurations"]["device_kinds"]
+                 for a in self.api("GET", "/agents")["agents"]}
+        for net_type, kind in (("vlan", "vlan"), ("gre", "gretap")):
+            provider = {"network_type": net_type, "segmentation_id": 321}
+            if net_type == "vlan":
+                provider["physical_network"] = "physnet1"
+            net = self.provider_network(net_type + "-net", "10.95.0.0/24", **provider)
+            if kind in kinds["cmp-1"]:
+                server = self.boot(net_type + "-vm", net, "cmp-1")  # this kernel can
+            else:
+                server = self.boot(net_type + "-vm", net, "cmp-1", status="ERROR")
+                self.assertIn(f"cannot realise {net_type} networks", server["fault"]["details"])
+                self.assertIn(f"cannot create {kind} devices", server["fault"]["details"])
+                # Nothing is left bound: the failed build gave its port back.
+                self.assertTrue(wait_until(lambda: not self.api(
+                    "GET", f"/ports?network_id={net['id']}&device_owner=compute:nova")["ports"],
+                    15, 0.2))
+            self.delete_servers(server)
+            self.assertTrue(wait_until(lambda: not self.api(
+                "GET", f"/ports?network_id={net['id']}")["ports"], 15, 0.2))
+            self.api("DELETE", "/networks/" + net["id"], expect=204)
 
     def test_interfaces_attach_and_detach(self):
         front = self.network("front", "10.80.0.0/24")

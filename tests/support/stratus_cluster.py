@@ -30,9 +30,11 @@ class Cluster:
     """`with Cluster(settings) as c:` starts an all-in-one cluster; `settings`
     become [roles.*] tables of its cluster file."""
 
-    def __init__(self, role_settings=None, compute_nodes=0, network_agents=False):
+    def __init__(self, role_settings=None, compute_nodes=0, network_agents=False,
+                 compute_host_kind=None):
         self.role_settings = role_settings or {}
         self.compute_nodes = compute_nodes
+        self.compute_host_kind = compute_host_kind  # "uml": compute nodes in their own kernels
         self.compute_roles = '["compute", "network-agent"]' if network_agents else '["compute"]'
         self.dir = tempfile.mkdtemp(prefix="stratus-py-")
         self.state = os.path.join(self.dir, "state")
@@ -49,6 +51,8 @@ class Cluster:
             lines += ['[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
         for i in range(1, self.compute_nodes + 1):
             lines += ['[[node]]', f'name = "cmp-{i}"', f'roles = {self.compute_roles}']
+            if self.compute_host_kind:
+                lines.append(f'host_kind = "{self.compute_host_kind}"')
         self.cluster_file = os.path.join(self.dir, "cluster.toml")
         with open(self.cluster_file, "w") as f:
             f.write("\n".join(lines) + "\n")
