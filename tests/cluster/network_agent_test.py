@@ -5,7 +5,8 @@ real bridges and VXLAN devices for ports bound to their hosts. Two
 as a hypervisor plugs a guest's NIC — ping each other across the
 underlay; a guest on another network cannot reach them; the ports turn
 ACTIVE; a deleted device comes back; deleting the ports leaves no bridge
-or VXLAN device behind. Then the same through servers: booted onto a
+or VXLAN device behind. Then the same through servers (a capture on the
+underlay sees the network's VNI): booted onto a
 network on both compute nodes, they get their addresses from the
 network's DHCP servers (dnsmasq), reach each other, and their deletion
 releases ports, stand-in NICs, DHCP servers and devices; local networks
@@ -16,8 +17,11 @@ restarted resyncs without losing a packet of a steady ping. Skipped (with the re
 
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import unittest
 import uuid
 
@@ -38,9 +42,44 @@ def sh(*args, check=True):
     return out
 
 
+class VxlanCapture:
+    """Watches a root-namespace link for VXLAN packets (UDP 4789) and
+    collects their VNIs: what `tcpdump -i <link> udp port 4789` shows."""
+
+    def __init__(self, link):
+        self.vnis = set()
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
+        self.sock.bind((link, 0))
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while self.running:
+            try:
+                frame = self.sock.recv(65535)
+            except socket.timeout:
+                continue
+            # Ethernet, IPv4 (no options assumed beyond IHL), UDP to 4789, VXLAN.
+            if len(frame) < 14 + 20 + 8 + 8 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+                continue
+            ihl = (frame[14] & 0x0F) * 4
+            udp = 14 + ihl
+            if struct.unpack("!H", frame[udp + 2:udp + 4])[0] != 4789:
+                continue
+            vxlan = udp + 8
+            self.vnis.add(int.from_bytes(frame[vxlan + 4:vxlan + 7], "big"))
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
 def links(netns):
-    """The links of a namespace by name."""
-    out = sh("ip", "-n", netns, "-j", "-d", "link", "show")
+    """The links of a namespace (None: the machine's own) by name."""
+    out = sh("ip", *(["-n", netns] if netns else []), "-j", "-d", "link", "show")
     return {l["ifname"]: l for l in json.loads(out.stdout)}
 
 
@@ -80,6 +119,19 @@ class NetworkAgent(unittest.TestCase):
                 if line.strip().startswith("host_netns"):
                     return os.path.basename(line.split("=", 1)[1].strip().strip("'\""))
         self.fail(f"{node} has no host namespace")
+
+    def underlay_link(self, node):
+        """The root-namespace end of the node's underlay veth (stv<id><n>)."""
+        cluster_id = None
+        with open(os.path.join(self.cluster.state, "cluster.toml")) as f:
+            for line in f:
+                if line.strip().startswith("cluster_id"):
+                    cluster_id = line.split("=", 1)[1].strip().strip("'\"")
+        peer = links(self.host_netns(node))["ul0"]["link_index"]
+        for name, link in links(None).items():
+            if name.startswith("stv" + cluster_id) and link["ifindex"] == peer:
+                return name
+        self.fail(f"no underlay link for {node}")
 
     def guest(self, node, port):
         """A stand-in guest: a namespace whose eth0 is the far end of the
@@ -194,7 +246,13 @@ class NetworkAgent(unittest.TestCase):
         self.assertEqual(ports[0]["binding:host_id"], "cmp-1")
         self.assertTrue(wait_until(lambda: self.status(ports[0]) == "ACTIVE", 15, 0.2))
         guest1, guest3 = "stratus-guest-" + s1["id"], "stratus-guest-" + s3["id"]
-        self.assertTrue(wait_until(lambda: self.pings(guest1, addr[0]), 15, 0.2))
+        capture = VxlanCapture(self.underlay_link("cmp-1"))
+        try:
+            self.assertTrue(wait_until(lambda: self.pings(guest1, addr[0]), 15, 0.2))
+        finally:
+            capture.stop()
+        # On the underlay, the guests' traffic travels in the network's VNI.
+        self.assertIn(green["provider:segmentation_id"], capture.vnis)
         self.assertFalse(self.pings(guest3, addr[0]))
 
         for s in (s1, s2, s3):
