@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
                 "steady resync %.3f s (%zu up, %zu errors)\n",
                 ports, networks, cold, first.up.size(), first.errors.size(), warm,
                 steady.up.size(), steady.errors.size());
-    for (auto& e : first.errors)
-      std::printf("  %s\n", e.c_str());
+    for (std::size_t i = 0; i < first.errors.size() && i < 5; ++i)
+      std::printf("  %s\n", first.errors[i].c_str());
   } catch (const std::exception& e) {
     std::printf("failed: %s\n", e.what());
     status = 1;

@@ -1,5 +1,6 @@
 #include "actors/network_agent/host_sync.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "actors/common/json_fields.hpp"
@@ -61,6 +62,12 @@ sync_result sync_host(netlink::netlink_driver& kernel, const json& bindings,
     networks.emplace(str(b, "network_id"), &b);
 
   std::set<std::string> failed_networks;
+  std::map<std::string, std::vector<std::string>> flooding; // what VXLAN devices flood to now
+  try {
+    flooding = kernel.vxlan_remotes();
+  } catch (const std::exception& e) {
+    out.errors.push_back(std::string{"listing VXLAN remotes: "} + e.what());
+  }
   for (auto& [network_id, b] : networks) {
     const auto bridge = str(*b, "bridge");
     const auto type = str(*b, "network_type");
@@ -73,7 +80,11 @@ sync_result sync_host(netlink::netlink_driver& kernel, const json& bindings,
         kernel.ensure_vxlan(name, segmentation_id(*b), config.tunnel_ip, config.underlay_device,
                             config.vxlan_port, mtu);
         kernel.set_master(name, bridge);
-        kernel.set_vxlan_remotes(name, json_fields::strings(*b, "remotes"));
+        auto remotes = json_fields::strings(*b, "remotes");
+        std::sort(remotes.begin(), remotes.end());
+        auto now = flooding.find(name);
+        if (now == flooding.end() || now->second != remotes) // sorted both
+          kernel.set_vxlan_remotes(name, remotes);
         wanted.insert(name);
       } else if (type == "gre") {
         for (auto& remote : json_fields::strings(*b, "remotes")) {

@@ -17,6 +17,7 @@
 // kernel's reason. Implementation: libnl/ (libnl-route-3).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,12 @@ public:
   /// are left alone.
   virtual void set_vxlan_remotes(const std::string& name,
                                  const std::vector<std::string>& remote_ips) = 0;
+
+  /// Every VXLAN device's flooding remotes (its all-zeros fdb entries), by
+  /// device name, from one dump of the forwarding database: what a resync
+  /// compares with before changing anything (one dump per device would
+  /// walk every device each time).
+  virtual std::map<std::string, std::vector<std::string>> vxlan_remotes() = 0;
 
   /// An 802.1Q VLAN device `name` on `parent` with `vlan_id`; remade if its
   /// parent or ID differ. Throws netlink_error saying so when the kernel has

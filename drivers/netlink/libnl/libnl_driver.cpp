@@ -22,6 +22,7 @@
 #include <netlink/route/link/ipgre.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vlan.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/vxlan.h>
 
 #include "drivers/netlink/libnl/libnl_handles.hpp"
@@ -180,8 +181,8 @@ bool probe_kind(const std::string& kind) {
 constexpr unsigned char all_zeros_mac[6] = {};
 
 struct flooding_dump {
-  int ifindex = 0;
-  std::set<std::string> remotes;
+  int ifindex = 0;                              // 0: every device
+  std::map<int, std::set<std::string>> remotes; // by device
   bool failed = false;
 };
 
@@ -197,13 +198,14 @@ int on_fdb_entry(nl_msg* msg, void* arg) {
   const auto* entry = static_cast<const ndmsg*>(nlmsg_data(header));
   const nlattr* mac = attrs[NDA_LLADDR];
   const nlattr* dst = attrs[NDA_DST];
-  if (entry->ndm_ifindex != dump.ifindex || !mac || !dst || nla_len(mac) != sizeof(all_zeros_mac) ||
+  if ((dump.ifindex != 0 && entry->ndm_ifindex != dump.ifindex) || !mac || !dst ||
+      nla_len(mac) != sizeof(all_zeros_mac) ||
       std::memcmp(nla_data(mac), all_zeros_mac, sizeof(all_zeros_mac)) != 0)
     return NL_OK;
   try { // no exception may cross libnl's C frames
     const std::string remote = ip_text(nla_data(dst), nla_len(dst));
     if (!remote.empty())
-      dump.remotes.insert(remote);
+      dump.remotes[entry->ndm_ifindex].insert(remote);
   } catch (...) {
     dump.failed = true;
     return NL_STOP;
@@ -211,10 +213,12 @@ int on_fdb_entry(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-/// The remotes the VXLAN device with `ifindex` floods to.
-std::set<std::string> flooding_remotes(nl_sock* sock, int ifindex, const std::string& subject) {
+/// The remotes the VXLAN device with `ifindex` floods to (0: every
+/// device's, by ifindex).
+std::map<int, std::set<std::string>> flooding_remotes(nl_sock* sock, int ifindex,
+                                                      const std::string& subject) {
   // An ifinfomsg header, as `bridge fdb show dev X` sends: the kernel then
-  // lists only the entries of ifi_index.
+  // lists only the entries of ifi_index (all of them for 0).
   ifinfomsg filter{};
   filter.ifi_family = AF_BRIDGE;
   filter.ifi_index = ifindex;
@@ -263,6 +267,7 @@ public:
       rtnl_link_set_name(bridge.get(), name.c_str());
       create(bridge.get(), "bridge", subject);
       link = require(name, subject);
+      without_ipv6_addresses(link.get(), subject);
     }
     // Always sent: libnl 3.7 can neither set nor read bridge options, and
     // the kernel takes a repeat as a no-op. STP goes off first because the
@@ -294,6 +299,7 @@ public:
       rtnl_link_vxlan_set_learning(vxlan.get(), 1);
       create(vxlan.get(), "vxlan", subject);
       link = require(name, subject);
+      without_ipv6_addresses(link.get(), subject);
     }
     apply_mtu(link.get(), mtu, subject);
     apply_up(link.get(), subject);
@@ -310,7 +316,7 @@ public:
     std::set<std::string> wanted;
     for (const auto& remote : remote_ips)
       wanted.insert(ip_text(parse_ip(remote, subject).get())); // one spelling per address
-    const std::set<std::string> current = flooding_remotes(sock_.get(), ifindex, subject);
+    const std::set<std::string> current = flooding_remotes(sock_.get(), ifindex, subject)[ifindex];
     // New remotes before removing old ones, so flooding never has a gap.
     for (const auto& remote : wanted) {
       if (current.count(remote))
@@ -327,6 +333,20 @@ public:
       if (err != -NLE_OBJ_NOTFOUND) // already gone is fine
         check(err, subject, "stop flooding to " + remote);
     }
+  }
+
+  std::map<std::string, std::vector<std::string>> vxlan_remotes() override {
+    std::map<int, std::string> names;
+    for (const auto& l : links())
+      if (l.kind == "vxlan")
+        names[l.ifindex] = l.name;
+    std::map<std::string, std::vector<std::string>> out;
+    for (auto& [ifindex, remotes] : flooding_remotes(sock_.get(), 0, "vxlan devices"))
+      if (auto name = names.find(ifindex); name != names.end())
+        out[name->second].assign(remotes.begin(), remotes.end());
+    for (auto& [ifindex, name] : names)
+      out[name]; // a device without remotes has an empty list
+    return out;
   }
 
   void ensure_vlan(const std::string& name, const std::string& parent, uint16_t vlan_id) override {
@@ -560,6 +580,18 @@ private:
   void change(rtnl_link* link, rtnl_link* changes, const std::string& subject,
               const std::string& operation) {
     check(rtnl_link_change(sock_.get(), link, changes, 0), subject, operation);
+  }
+
+  /// A bridge or tunnel of the agent carries guests' frames and needs no
+  /// address of its own: no IPv6 link-local address is generated for it
+  /// (`addrgenmode none`), which also spares the kernel a route per
+  /// device — at a thousand networks, most of the cost of bringing them up.
+  /// Set on a new device before it goes up (the kernel takes the mode in
+  /// a change, not in the creation).
+  void without_ipv6_addresses(rtnl_link* link, const std::string& subject) {
+    link_ptr changes(allocated(rtnl_link_alloc()));
+    rtnl_link_inet6_set_addr_gen_mode(changes.get(), rtnl_link_inet6_str2addrgenmode("none"));
+    change(link, changes.get(), subject, "turn off IPv6 address generation");
   }
 
   void apply_up(rtnl_link* link, const std::string& subject) {
