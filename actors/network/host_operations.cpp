@@ -152,9 +152,7 @@ api_result network_api::update_port_status(const std::string& host,
     set(id, "ACTIVE");
   for (auto& id : down)
     set(id, "DOWN");
-  api_result r = json_reply(200, {{"changed", changed}});
-  r.changes = edit.commit();
-  return r;
+  return committed(json_reply(200, {{"changed", changed}}), edit);
 }
 
 api_result network_api::allocate_ports(const std::string& instance_id,

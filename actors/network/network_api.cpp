@@ -410,6 +410,39 @@ std::vector<record_change> model_edit::commit() {
   return std::move(changes_);
 }
 
+api_result committed(api_result reply, model_edit& edit) {
+  reply.changes = edit.commit();
+  return reply;
+}
+
+api_result create_resources(network_call& c, network_model& model, const std::string& kind,
+                            const create_one_fn& create_one,
+                            const std::function<json(const json&)>& render) {
+  model_edit edit(model);
+  const json& body = c.call.body;
+  const std::string collection = kind + "s";
+  const bool bulk = body.contains(collection);
+  const json items = bulk ? body[collection] : json::array({body.value(kind, json())});
+  if (!items.is_array() || (bulk && items.empty()))
+    return neutron_error(400, "HTTPBadRequest", "Resource body required");
+  json out = json::array();
+  for (auto& item : items) {
+    json created;
+    if (auto failed = create_one(c, item, edit, created))
+      return *failed; // the edit undoes the ones made so far
+    out.push_back(select_fields(c, render(created)));
+  }
+  return committed(json_reply(201, bulk ? json{{collection, out}} : json{{kind, out[0]}}), edit);
+}
+
+api_result put_updated(network_call& c, model_edit& edit, const std::string& kind,
+                       const std::string& id, json updated,
+                       const std::function<json(const json&)>& render) {
+  touch(updated, c.call.now);
+  edit.put(kind, id, updated);
+  return committed(json_reply(200, {{kind, select_fields(c, render(updated))}}), edit);
+}
+
 std::string segment_guard_id(const segment& s) {
   return s.network_type + ":" + s.physical_network + ":" + std::to_string(s.segmentation_id);
 }

@@ -182,6 +182,24 @@ private:
   bool committed_ = false;
 };
 
+/// The reply once `edit`'s changes are handed over for writing.
+api_result committed(api_result reply, model_edit& edit);
+
+/// What a POST of one resource ({"network": {…}}) or many ({"networks":
+/// […]}) answers: 201 with what `render` shows of each record `create_one`
+/// made (or its error). All or nothing: a failure undoes the ones before.
+using create_one_fn =
+    std::function<std::optional<api_result>(network_call&, const json& item, model_edit&, json& created)>;
+api_result create_resources(network_call& c, network_model& model, const std::string& kind,
+                            const create_one_fn& create_one,
+                            const std::function<json(const json&)>& render);
+
+/// An updated record written: its revision moved on, the reply (200,
+/// {kind: what `render` shows}) with the edit's changes.
+api_result put_updated(network_call& c, model_edit& edit, const std::string& kind,
+                       const std::string& id, json updated,
+                       const std::function<json(const json&)>& render);
+
 /// The guard ids.
 std::string segment_guard_id(const segment& s);
 std::string address_guard_id(const std::string& subnet_id, const std::string& address);

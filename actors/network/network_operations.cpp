@@ -180,22 +180,8 @@ void network_api::add_network_operations() {
   };
 
   add("create_network", [this, create_one, render](network_call& c) -> api_result {
-    model_edit edit(model_);
-    const json& body = c.call.body;
-    const bool bulk = body.contains("networks");
-    const json items = bulk ? body["networks"] : json::array({body.value("network", json())});
-    if (!items.is_array() || (bulk && items.empty()))
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    json out = json::array();
-    for (auto& item : items) {
-      json created;
-      if (auto failed = create_one(c, item, edit, created))
-        return *failed; // the edit undoes the networks made so far
-      out.push_back(select_fields(c, render(c, created)));
-    }
-    api_result r = json_reply(201, bulk ? json{{"networks", out}} : json{{"network", out[0]}});
-    r.changes = edit.commit();
-    return r;
+    return create_resources(c, model_, "network", create_one,
+                            [&](const json& created) { return render(c, created); });
   });
 
   add("get_network", [this, render](network_call& c) -> api_result {
@@ -246,12 +232,9 @@ void network_api::add_network_operations() {
         return invalid_input("Requested MTU is too big, maximum is " + std::to_string(mtu_max));
       updated["mtu"] = *m;
     }
-    touch(updated, c.call.now);
     model_edit edit(model_);
-    edit.put(kinds::network, id, updated);
-    api_result r = json_reply(200, {{"network", select_fields(c, render(c, updated))}});
-    r.changes = edit.commit();
-    return r;
+    return put_updated(c, edit, kinds::network, id, std::move(updated),
+                       [&](const json& n) { return render(c, n); });
   });
 
   add("delete_network", [this](network_call& c) -> api_result {
@@ -286,9 +269,7 @@ void network_api::add_network_operations() {
     if (s.segmentation_id != 0 || s.network_type == "flat")
       edit.drop_guard(kinds::segment_guard, segment_guard_id(s));
     edit.erase(kinds::network, id);
-    api_result r = api_support::api_no_content();
-    r.changes = edit.commit();
-    return r;
+    return committed(api_support::api_no_content(), edit);
   });
 }
 

@@ -298,22 +298,8 @@ void network_api::add_port_operations() {
   };
 
   add("create_port", [this, create_one, render](network_call& c) -> api_result {
-    model_edit edit(model_);
-    const json& body = c.call.body;
-    const bool bulk = body.contains("ports");
-    const json items = bulk ? body["ports"] : json::array({body.value("port", json())});
-    if (!items.is_array() || (bulk && items.empty()))
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    json out = json::array();
-    for (auto& item : items) {
-      json created;
-      if (auto failed = create_one(c, item, edit, created))
-        return *failed;
-      out.push_back(select_fields(c, render(c, created)));
-    }
-    api_result r = json_reply(201, bulk ? json{{"ports", out}} : json{{"port", out[0]}});
-    r.changes = edit.commit();
-    return r;
+    return create_resources(c, model_, "port", create_one,
+                            [&](const json& created) { return render(c, created); });
   });
 
   add("get_port", [this, visible, render](network_call& c) -> api_result {
@@ -435,11 +421,8 @@ void network_api::add_port_operations() {
         updated["status"] = "DOWN"; // the new host's agent reports it up
     }
     make.bind(updated, network);
-    touch(updated, c.call.now);
-    edit.put(kinds::port, id, updated);
-    api_result r = json_reply(200, {{"port", select_fields(c, render(c, updated))}});
-    r.changes = edit.commit();
-    return r;
+    return put_updated(c, edit, kinds::port, id, std::move(updated),
+                       [&](const json& p) { return render(c, p); });
   });
 
   add("delete_port", [this, visible](network_call& c) -> api_result {
@@ -452,9 +435,7 @@ void network_api::add_port_operations() {
     model_edit edit(model_);
     port_maker{*this, c, edit}.release(p->value("fixed_ips", json::array()), json::array());
     edit.erase(kinds::port, id);
-    api_result r = api_support::api_no_content();
-    r.changes = edit.commit();
-    return r;
+    return committed(api_support::api_no_content(), edit);
   });
 }
 

@@ -155,17 +155,13 @@ void network_api::add_service_operations() {
     }
     model_edit edit(model_);
     edit.put(kinds::quota, project, {{"project_id", project}, {"limits", set}});
-    api_result r = json_reply(200, {{"quota", limits_of(project)}});
-    r.changes = edit.commit();
-    return r;
+    return committed(json_reply(200, {{"quota", limits_of(project)}}), edit);
   });
 
   add("delete_quota", [this](network_call& c) -> api_result {
     model_edit edit(model_);
     edit.erase(kinds::quota, c.call.path("project_id"));
-    api_result r = api_support::api_no_content();
-    r.changes = edit.commit();
-    return r;
+    return committed(api_support::api_no_content(), edit);
   });
 
   // -- agents (admin only, by the gateway's policy) ---------------------------------

@@ -255,22 +255,8 @@ void network_api::add_subnet_operations() {
   };
 
   add("create_subnet", [this, create_one](network_call& c) -> api_result {
-    model_edit edit(model_);
-    const json& body = c.call.body;
-    const bool bulk = body.contains("subnets");
-    const json items = bulk ? body["subnets"] : json::array({body.value("subnet", json())});
-    if (!items.is_array() || (bulk && items.empty()))
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    json out = json::array();
-    for (auto& item : items) {
-      json created;
-      if (auto failed = create_one(c, item, edit, created))
-        return *failed;
-      out.push_back(select_fields(c, created));
-    }
-    api_result r = json_reply(201, bulk ? json{{"subnets", out}} : json{{"subnet", out[0]}});
-    r.changes = edit.commit();
-    return r;
+    return create_resources(c, model_, "subnet", create_one,
+                            [&](const json& created) { return created; });
   });
 
   add("get_subnet", [this, visible](network_call& c) -> api_result {
@@ -339,12 +325,9 @@ void network_api::add_subnet_operations() {
     for (const char* key : {"name", "description", "dns_publish_fixed_ip"})
       if (body.contains(key))
         updated[key] = body[key];
-    touch(updated, c.call.now);
     model_edit edit(model_);
-    edit.put(kinds::subnet, id, updated);
-    api_result r = json_reply(200, {{"subnet", select_fields(c, updated)}});
-    r.changes = edit.commit();
-    return r;
+    return put_updated(c, edit, kinds::subnet, id, std::move(updated),
+                       [](const json& s) { return s; });
   });
 
   add("delete_subnet", [this, visible](network_call& c) -> api_result {
@@ -379,9 +362,7 @@ void network_api::add_subnet_operations() {
       edit.put(kinds::port, pid, updated);
     }
     edit.erase(kinds::subnet, id);
-    api_result r = api_support::api_no_content();
-    r.changes = edit.commit();
-    return r;
+    return committed(api_support::api_no_content(), edit);
   });
 }
 

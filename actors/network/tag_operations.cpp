@@ -51,8 +51,7 @@ void network_api::add_tag_operations() {
     touch(updated, c.call.now);
     model_edit edit(model_);
     edit.put(kind, id, updated);
-    reply.changes = edit.commit();
-    return reply;
+    return committed(std::move(reply), edit);
   };
 
   add("get_tags", [this, target](network_call& c) -> api_result {

@@ -29,16 +29,7 @@ class NetworkOnUmlHosts(unittest.TestCase):
         cls.cluster = Cluster(SETTINGS, compute_nodes=2, network_agents=True,
                               compute_host_kind="uml").__enter__()
         cls.token = cls.cluster.admin_token()
-        c = cls.cluster
-        r = c.request("POST", f"{NOVA}/flavors", cls.token, {"flavor": {
-            "name": "small", "ram": 256, "vcpus": 1, "disk": 1}})
-        cls.flavor = r.json()["flavor"]["id"]
-        r = c.request("POST", "/image/v2/images", cls.token,
-                      {"name": "tiny", "disk_format": "raw", "container_format": "bare"})
-        cls.image = r.json()["id"]
-        r = c.request("PUT", f"/image/v2/images/{cls.image}/file", cls.token, raw=b"\\0" * 4096,
-                      headers={"Content-Type": "application/octet-stream"})
-        assert r.status == 204, r
+        cls.flavor, cls.image = cls.cluster.tiny_flavor_and_image(cls.token)
 
     @classmethod
     def tearDownClass(cls):

@@ -117,6 +117,21 @@ class Cluster:
         self.auth_url = self.env["OS_AUTH_URL"]
         self.base = self.auth_url.rsplit("/identity/v3", 1)[0]
 
+    def tiny_flavor_and_image(self, token):
+        """What booting a server needs: a small flavor and a 4 KiB raw image
+        (ids)."""
+        r = self.request("POST", "/compute/v2.1/flavors", token, {"flavor": {
+            "name": "small", "ram": 256, "vcpus": 1, "disk": 1}})
+        assert r.status == 200, r
+        flavor = r.json()["flavor"]["id"]
+        r = self.request("POST", "/image/v2/images", token,
+                         {"name": "tiny", "disk_format": "raw", "container_format": "bare"})
+        image = r.json()["id"]
+        r = self.request("PUT", f"/image/v2/images/{image}/file", token, raw=b"\0" * 4096,
+                         headers={"Content-Type": "application/octet-stream"})
+        assert r.status == 204, r
+        return flavor, image
+
     def node_pid(self, node):
         with open(os.path.join(self.state, "run", node + ".pid")) as f:
             return int(f.read().strip())
