@@ -123,6 +123,27 @@ std::optional<api_result> admin_only_attributes(const network_call& c, const jso
   return std::nullopt;
 }
 
+std::optional<api_result> check_body(const network_call& c, const json& body,
+                                     const std::vector<std::string>& known,
+                                     const std::string& action,
+                                     const std::vector<std::string>& admin_only) {
+  if (!body.is_object())
+    return neutron_error(400, "HTTPBadRequest", "Resource body required");
+  if (auto bad = unknown_attributes(body, known))
+    return bad;
+  return admin_only_attributes(c, body, action, admin_only);
+}
+
+std::optional<api_result> network_api::over_quota(const std::string& kind,
+                                                  const std::string& project) const {
+  auto fallback = settings_.default_quotas.find(kind);
+  const int64_t limit = model_.quota_of(project).value(
+      kind, fallback == settings_.default_quotas.end() ? int64_t{-1} : fallback->second);
+  if (limit >= 0 && model_.owned(kind, project) >= static_cast<std::size_t>(limit))
+    return neutron_error(409, "OverQuota", "Quota exceeded for resources: ['" + kind + "'].");
+  return std::nullopt;
+}
+
 bool owns(const network_call& c, const json& record) {
   return c.admin || str(record, "project_id") == c.project;
 }

@@ -92,6 +92,8 @@ public:
 private:
   using op = std::function<api_result(network_call&)>;
   void add(const std::string& name, op f);
+  /// 409 OverQuota if `project` already has its limit of `kind` ("port").
+  std::optional<api_result> over_quota(const std::string& kind, const std::string& project) const;
   void add_network_operations();
   void add_subnet_operations();
   void add_port_operations();
@@ -139,6 +141,14 @@ std::optional<api_result> unknown_attributes(const json& body, const std::vector
 std::optional<api_result> admin_only_attributes(const network_call& c, const json& body,
                                                 const std::string& action,
                                                 const std::vector<std::string>& attributes);
+
+/// The checks every create and update body gets: an object, no unknown
+/// attributes (400), none of `admin_only` set by a non-admin (403 naming
+/// `action`).
+std::optional<api_result> check_body(const network_call& c, const json& body,
+                                     const std::vector<std::string>& known,
+                                     const std::string& action,
+                                     const std::vector<std::string>& admin_only);
 
 /// Whether the caller may see / change a record.
 bool network_visible(const network_call& c, const json& network);

@@ -68,15 +68,10 @@ void network_api::add_network_operations() {
 
   auto create_one = [this](network_call& c, const json& body, model_edit& edit,
                            json& created) -> std::optional<api_result> {
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, network_attributes))
+    if (auto bad = check_body(c, body, network_attributes, "create_network",
+                              {"shared", "router:external", "provider:network_type",
+                               "provider:physical_network", "provider:segmentation_id"}))
       return bad;
-    if (auto no = admin_only_attributes(c, body, "create_network",
-                                        {"shared", "router:external", "provider:network_type",
-                                         "provider:physical_network",
-                                         "provider:segmentation_id"}))
-      return no;
     for (const char* key : {"admin_state_up", "shared", "router:external", "port_security_enabled"})
       if (auto bad = check_boolean(body, key))
         return bad;
@@ -85,9 +80,8 @@ void network_api::add_network_operations() {
     if (str(body, "name").size() > 255)
       return invalid_input("'" + str(body, "name") + "' exceeds maximum length of 255");
     const auto project = str(n, "project_id");
-    const auto limit = model_.quota_of(project).value("network", settings_.default_quotas["network"]);
-    if (limit >= 0 && model_.owned(kinds::network, project) >= static_cast<std::size_t>(limit))
-      return neutron_error(409, "OverQuota", "Quota exceeded for resources: ['network'].");
+    if (auto over = over_quota(kinds::network, project))
+      return over;
 
     // The segment: the admin's provider attributes, checked by the type's
     // driver, or one the tenant type's driver allocates.
@@ -207,13 +201,9 @@ void network_api::add_network_operations() {
     if (!owns(c, *n))
       return disallowed("update_network");
     const json body = c.call.body.value("network", json());
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, network_attributes))
+    if (auto bad = check_body(c, body, network_attributes, "update_network",
+                              {"shared", "router:external"}))
       return *bad;
-    if (auto no = admin_only_attributes(c, body, "update_network",
-                                        {"shared", "router:external"}))
-      return *no;
     for (auto& a : provider_attributes)
       if (body.contains(a) && body[a] != (*n)[a])
         return invalid_input("Plugin does not support updating provider attributes");

@@ -219,13 +219,9 @@ void network_api::add_port_operations() {
 
   auto create_one = [this](network_call& c, const json& body, model_edit& edit,
                            json& created) -> std::optional<api_result> {
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, port_attributes))
+    if (auto bad = check_body(c, body, port_attributes, "create_port",
+                              {"binding:host_id", "binding:profile"}))
       return bad;
-    if (auto no = admin_only_attributes(c, body, "create_port",
-                                        {"binding:host_id", "binding:profile"}))
-      return no;
     const auto network_id = str(body, "network_id");
     if (network_id.empty())
       return neutron_error(400, "HTTPBadRequest",
@@ -236,9 +232,8 @@ void network_api::add_port_operations() {
     const std::string id = runtime::new_uuid();
     json p = standard_attributes(c, body, id);
     const auto project = str(p, "project_id");
-    const auto limit = model_.quota_of(project).value("port", settings_.default_quotas["port"]);
-    if (limit >= 0 && model_.owned(kinds::port, project) >= static_cast<std::size_t>(limit))
-      return neutron_error(409, "OverQuota", "Quota exceeded for resources: ['port'].");
+    if (auto over = over_quota(kinds::port, project))
+      return over;
     for (const char* key : {"admin_state_up", "port_security_enabled"})
       if (body.contains(key) && !body[key].is_boolean())
         return invalid_input("'" + body[key].dump() + "' is not a valid boolean value");
@@ -347,13 +342,9 @@ void network_api::add_port_operations() {
     if (!p || !visible(c, *p))
       return not_found("port", id);
     const json body = c.call.body.value("port", json());
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, port_attributes))
+    if (auto bad = check_body(c, body, port_attributes, "update_port",
+                              {"binding:host_id", "binding:profile", "status"}))
       return *bad;
-    if (auto no = admin_only_attributes(c, body, "update_port",
-                                        {"binding:host_id", "binding:profile", "status"}))
-      return *no;
     if (body.contains("network_id") && body["network_id"] != (*p)["network_id"])
       return neutron_error(400, "HTTPBadRequest", "Cannot update read-only attribute network_id");
     const json& network = *model_.find(kinds::network, str(*p, "network_id"));

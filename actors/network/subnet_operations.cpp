@@ -164,9 +164,7 @@ void network_api::add_subnet_operations() {
 
   auto create_one = [this](network_call& c, const json& body, model_edit& edit,
                            json& created) -> std::optional<api_result> {
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, subnet_attributes))
+    if (auto bad = check_body(c, body, subnet_attributes, "create_subnet", {}))
       return bad;
     const auto network_id = str(body, "network_id");
     if (network_id.empty())
@@ -232,9 +230,8 @@ void network_api::add_subnet_operations() {
     const std::string id = runtime::new_uuid();
     json s = standard_attributes(c, body, id);
     const auto project = str(s, "project_id");
-    const auto limit = model_.quota_of(project).value("subnet", settings_.default_quotas["subnet"]);
-    if (limit >= 0 && model_.owned(kinds::subnet, project) >= static_cast<std::size_t>(limit))
-      return neutron_error(409, "OverQuota", "Quota exceeded for resources: ['subnet'].");
+    if (auto over = over_quota(kinds::subnet, project))
+      return over;
     s["network_id"] = network_id;
     s["ip_version"] = cidr->base.version;
     s["cidr"] = cidr->str();
@@ -282,9 +279,7 @@ void network_api::add_subnet_operations() {
     if (!owns(c, *s))
       return disallowed("update_subnet");
     const json body = c.call.body.value("subnet", json());
-    if (!body.is_object())
-      return neutron_error(400, "HTTPBadRequest", "Resource body required");
-    if (auto bad = unknown_attributes(body, subnet_attributes))
+    if (auto bad = check_body(c, body, subnet_attributes, "update_subnet", {}))
       return *bad;
     for (const char* fixed : {"cidr", "ip_version", "network_id", "project_id", "tenant_id"})
       if (body.contains(fixed) && body[fixed] != (*s)[fixed])
