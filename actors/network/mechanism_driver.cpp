@@ -19,27 +19,33 @@ const char* device_kind_for(const std::string& type) {
 }
 
 class linuxbridge_mechanism final : public mechanism_driver {
+  /// A failed binding says why where admins look: in its vif_details.
+  static port_binding failed(port_binding b) {
+    b.vif_details = {{"reason", b.failure}};
+    return b;
+  }
+
 public:
   port_binding bind(const nlohmann::json& network, const agent_info* agent) const override {
     port_binding b;
     const auto type = str(network, "provider:network_type");
     if (!agent) {
       b.failure = "no live network agent on the host";
-      return b;
+      return failed(b);
     }
     const auto physnet = str(network, "provider:physical_network");
     if ((type == "flat" || type == "vlan") && !agent->bridge_mappings.count(physnet)) {
       b.failure = "host " + agent->host + " has no interface for physical network " + physnet;
-      return b;
+      return failed(b);
     }
     if ((type == "vxlan" || type == "gre") && agent->tunnel_ip.empty()) {
       b.failure = "host " + agent->host + " has no tunnel address for " + type + " networks";
-      return b;
+      return failed(b);
     }
     if (auto kind = device_kind_for(type); kind && !agent->device_kinds.count(kind)) {
       b.failure = "host " + agent->host + " cannot realise " + type + " networks: its kernel " +
                   "cannot create " + kind + " devices";
-      return b;
+      return failed(b);
     }
     b.vif_type = "bridge";
     b.vif_details = {{"port_filter", true},
