@@ -3,6 +3,8 @@
 
 #include "actors/gateway/routes.hpp"
 
+#include <algorithm>
+
 namespace stratus::gateway {
 
 api_routes network_routes() {
@@ -21,6 +23,17 @@ api_routes network_routes() {
     add("PUT", one, "update_" + k);
     add("DELETE", one, "delete_" + k);
   }
+  for (const char* kind : {"security_group", "security_group_rule"}) {
+    const std::string k = kind;
+    std::string collection = "/" + k + "s";
+    std::replace(collection.begin(), collection.end(), '_', '-'); // /security-groups
+    const std::string one = collection + "/{" + k + "_id}";
+    add("GET", collection, "get_" + k);
+    add("POST", collection, "create_" + k);
+    add("GET", one, "get_" + k);
+    add("DELETE", one, "delete_" + k);
+  }
+  add("PUT", "/security-groups/{security_group_id}", "update_security_group");
   add("GET", "/extensions", "get_extension");
   add("GET", "/extensions/{alias}", "get_extension");
   add("GET", "/quotas", "get_quota");

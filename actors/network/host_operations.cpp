@@ -209,6 +209,27 @@ api_result network_api::allocate_ports(const std::string& instance_id,
   std::vector<record_change> changes;
   std::vector<record_change> undo; // applied in reverse if a port cannot be bound
   std::vector<std::string> ids;
+  // The project's default security group may be made on the way: if the
+  // allocation gives up, it goes again with the ports.
+  if (!default_group_of(project_id)) {
+    undo.push_back({kinds::security_group, "", std::nullopt}); // placeholder, see give_up
+  }
+  auto give_up = [&](api_result error) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+      if (it->kind != kinds::security_group) {
+        model_.apply(*it);
+        continue;
+      }
+      if (const json* g = default_group_of(project_id)) { // made by this allocation
+        const std::string group_id = str(*g, "id");
+        const std::set<std::string> rules = model_.rules_of(group_id);
+        for (auto& rule : rules)
+          model_.apply({kinds::security_group_rule, rule, std::nullopt});
+        model_.apply({kinds::security_group, group_id, std::nullopt});
+      }
+    }
+    return error;
+  };
   if (!to_create.empty()) {
     service_request create("create_port", project_id, {{"ports", to_create}});
     api_result made = ops_.run(create.ctx, create.req, "", now);
@@ -237,7 +258,7 @@ api_result network_api::allocate_ports(const std::string& instance_id,
     take.req.path = {{"port_id", port}};
     api_result taken = ops_.run(take.ctx, take.req, "", now);
     if (taken.error || taken.reply.status != 200)
-      return taken; // checked above: does not happen short of a bug
+      return give_up(taken); // checked above: does not happen short of a bug
     changes.insert(changes.end(), taken.changes.begin(), taken.changes.end());
     ids.push_back(port);
   }
@@ -260,14 +281,11 @@ api_result network_api::allocate_ports(const std::string& instance_id,
                             {"device_owner", dhcp_owner},
                             {"binding:host_id", host}}}});
     api_result made = ops_.run(dhcp.ctx, dhcp.req, "", now);
-    if (made.error || made.reply.status != 201) {
-      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
-        model_.apply(*it);
-      return made.error ? made
-                        : api_support::api_error(msg::errc::conflict,
-                                                 "No DHCP port for network " + network_id +
-                                                     ": " + made.reply.body);
-    }
+    if (made.error || made.reply.status != 201)
+      return give_up(made.error ? made
+                                : api_support::api_error(msg::errc::conflict,
+                                                         "No DHCP port for network " + network_id +
+                                                             ": " + made.reply.body));
     const json created = json::parse(made.reply.body);
     undo.push_back({kinds::port, str(created["port"], "id"), std::nullopt});
     changes.insert(changes.end(), made.changes.begin(), made.changes.end());
@@ -276,13 +294,10 @@ api_result network_api::allocate_ports(const std::string& instance_id,
   json ports = json::array();
   for (auto& id : ids) {
     json p = *model_.find(kinds::port, id);
-    if (p.contains("binding_failure")) {
-      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
-        model_.apply(*it);
-      return api_support::api_error(msg::errc::unavailable,
-                                    "Binding failed for port " + id + ": " +
-                                        str(p, "binding_failure"));
-    }
+    if (p.contains("binding_failure"))
+      return give_up(api_support::api_error(msg::errc::unavailable,
+                                            "Binding failed for port " + id + ": " +
+                                                str(p, "binding_failure")));
     p.erase(made_for_instance);
     // What plugging and the server's addresses need besides the port.
     const json* n = model_.find(kinds::network, str(p, "network_id"));

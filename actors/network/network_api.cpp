@@ -18,6 +18,7 @@ network_api::network_api(network_model& model, const agent_registry& agents,
   add_port_operations();
   add_tag_operations();
   add_service_operations();
+  add_security_group_operations();
 }
 
 void network_api::add(const std::string& name, op f) {

@@ -22,6 +22,8 @@
 
 namespace stratus::network {
 
+class model_edit;
+
 struct api_result : api_support::api_answer {
   api_result() = default;
   api_result(api_support::api_answer a)
@@ -99,6 +101,14 @@ private:
   void add_port_operations();
   void add_tag_operations();
   void add_service_operations(); // extensions, quotas, agents, the resource list
+  void add_security_group_operations();
+
+  /// Neutron's rules of a default group: all egress, ingress from members
+  /// (IPv4 and IPv6 each).
+  static json default_rules(const std::string& group_id, const std::string& project, int64_t now);
+  const json* default_group_of(const std::string& project) const;
+  /// The project's default group, made (with its rules) if it has none.
+  std::string ensure_default_group(const std::string& project, model_edit& edit, int64_t now);
 
   network_model& model_;
   const agent_registry& agents_;

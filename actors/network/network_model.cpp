@@ -24,18 +24,26 @@ network_model::network_model(const type_driver_config& config) {
   drivers_["gre"] = make_gre_driver(config);
 }
 
+std::map<std::string, json>* network_model::table(const std::string& kind) {
+  if (kind == kinds::network)
+    return &networks_;
+  if (kind == kinds::subnet)
+    return &subnets_;
+  if (kind == kinds::port)
+    return &ports_;
+  if (kind == kinds::quota)
+    return &quotas_;
+  if (kind == kinds::security_group)
+    return &security_groups_;
+  if (kind == kinds::security_group_rule)
+    return &security_group_rules_;
+  return nullptr; // guards and anything unknown
+}
+
 void network_model::apply(const record_change& c) {
-  std::map<std::string, json>* table = nullptr;
-  if (c.kind == kinds::network)
-    table = &networks_;
-  else if (c.kind == kinds::subnet)
-    table = &subnets_;
-  else if (c.kind == kinds::port)
-    table = &ports_;
-  else if (c.kind == kinds::quota)
-    table = &quotas_;
-  else
-    return; // guards and anything unknown
+  std::map<std::string, json>* table = this->table(c.kind);
+  if (!table)
+    return;
   auto it = table->find(c.id);
   if (it != table->end()) {
     remove(c.kind, it->second);
@@ -56,7 +64,11 @@ void network_model::remove(const std::string& kind, const json& old) {
       d->release(segment_of(old));
   } else if (kind == kinds::subnet) {
     subnets_by_network_[str(old, "network_id")].erase(str(old, "id"));
+  } else if (kind == kinds::security_group_rule) {
+    rules_by_group_[str(old, "security_group_id")].erase(str(old, "id"));
   } else if (kind == kinds::port) {
+    for (auto& g : json_fields::strings(old, "security_groups"))
+      ports_by_group_[g].erase(str(old, "id"));
     const auto network = str(old, "network_id");
     ports_by_network_[network].erase(str(old, "id"));
     macs_[network].erase(str(old, "mac_address"));
@@ -75,7 +87,11 @@ void network_model::add(const std::string& kind, const json& r) {
       d->reserve(segment_of(r)); // already taken when it was allocated: fine
   } else if (kind == kinds::subnet) {
     subnets_by_network_[str(r, "network_id")].insert(str(r, "id"));
+  } else if (kind == kinds::security_group_rule) {
+    rules_by_group_[str(r, "security_group_id")].insert(str(r, "id"));
   } else if (kind == kinds::port) {
+    for (auto& g : json_fields::strings(r, "security_groups"))
+      ports_by_group_[g].insert(str(r, "id"));
     const auto network = str(r, "network_id");
     ports_by_network_[network].insert(str(r, "id"));
     macs_[network].insert(str(r, "mac_address"));
@@ -88,11 +104,8 @@ void network_model::add(const std::string& kind, const json& r) {
 }
 
 const json* network_model::find(const std::string& kind, const std::string& id) const {
-  const std::map<std::string, json>* table = kind == kinds::network  ? &networks_
-                                             : kind == kinds::subnet ? &subnets_
-                                             : kind == kinds::port   ? &ports_
-                                                                     : nullptr;
-  if (!table)
+  const std::map<std::string, json>* table = const_cast<network_model*>(this)->table(kind);
+  if (!table || kind == kinds::quota)
     return nullptr;
   auto it = table->find(id);
   return it == table->end() ? nullptr : &it->second;
@@ -108,6 +121,18 @@ const std::set<std::string>& network_model::ports_of(const std::string& network_
   static const std::set<std::string> none;
   auto it = ports_by_network_.find(network_id);
   return it == ports_by_network_.end() ? none : it->second;
+}
+
+const std::set<std::string>& network_model::rules_of(const std::string& group_id) const {
+  static const std::set<std::string> none;
+  auto it = rules_by_group_.find(group_id);
+  return it == rules_by_group_.end() ? none : it->second;
+}
+
+const std::set<std::string>& network_model::ports_in_group(const std::string& group_id) const {
+  static const std::set<std::string> none;
+  auto it = ports_by_group_.find(group_id);
+  return it == ports_by_group_.end() ? none : it->second;
 }
 
 json network_model::quota_of(const std::string& project) const {

@@ -29,12 +29,16 @@ inline const std::string network = "network";
 inline const std::string subnet = "subnet";
 inline const std::string port = "port";
 inline const std::string quota = "quota"; // per project, the limits an admin set
+inline const std::string security_group = "security_group";
+inline const std::string security_group_rule = "security_group_rule";
 /// Uniqueness guards, written create-only in the same write as their
 /// owner so that the database refuses a second taker even when two
 /// network-servers race: "segment/<type>:<physnet>:<id>" and
-/// "address/<subnet>/<ip>". Never loaded back: the owners say it all.
+/// "address/<subnet>/<ip>", "default_group/<project>". Never loaded
+/// back: the owners say it all.
 inline const std::string segment_guard = "segment";
 inline const std::string address_guard = "address";
+inline const std::string default_group_guard = "default_group"; // per project
 } // namespace kinds
 
 /// A port attribute the API never shows: the port was made by
@@ -66,6 +70,16 @@ public:
   const std::map<std::string, json>& quotas() const {
     return quotas_;
   }
+  const std::map<std::string, json>& security_groups() const {
+    return security_groups_;
+  }
+  const std::map<std::string, json>& security_group_rules() const {
+    return security_group_rules_;
+  }
+  /// The rules of a security group (ids).
+  const std::set<std::string>& rules_of(const std::string& group_id) const;
+  /// The ports using a security group (ids).
+  const std::set<std::string>& ports_in_group(const std::string& group_id) const;
   const json* find(const std::string& kind, const std::string& id) const;
 
   const std::set<std::string>& subnets_of(const std::string& network_id) const;
@@ -87,7 +101,10 @@ private:
   void remove(const std::string& kind, const json& old);
   void add(const std::string& kind, const json& record);
 
-  std::map<std::string, json> networks_, subnets_, ports_, quotas_;
+  std::map<std::string, json>* table(const std::string& kind);
+  std::map<std::string, json> networks_, subnets_, ports_, quotas_, security_groups_,
+      security_group_rules_;
+  std::map<std::string, std::set<std::string>> rules_by_group_, ports_by_group_;
   std::map<std::string, std::set<std::string>> subnets_by_network_, ports_by_network_;
   std::map<std::string, std::map<ip_address, std::string>> addresses_; // subnet → ip → port
   std::map<std::string, ip_address> next_address_; // subnet → where the next search starts

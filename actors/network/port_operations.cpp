@@ -186,6 +186,37 @@ struct port_maker {
       port["binding_failure"] = b.failure; // kept for the compute role's fault
   }
 
+  /// The port's security groups: those asked for (each the project's), or
+  /// the project's default group when port security is on; network-owned
+  /// ports (DHCP, routers) get none unless asked, as in Neutron.
+  std::optional<api_result> groups(const json& requested, bool port_security,
+                                   const std::string& project, const std::string& owner,
+                                   json& out) {
+    out = json::array();
+    if (requested.is_null()) {
+      if (port_security && owner.rfind("network:", 0) != 0)
+        out.push_back(api.ensure_default_group(project, edit, c.call.now));
+      return std::nullopt;
+    }
+    if (!requested.is_array())
+      return invalid_input("'" + requested.dump() + "' is not a list");
+    for (auto& g : requested) {
+      const json* group = g.is_string() ? model().find(kinds::security_group, g.get<std::string>())
+                                        : nullptr;
+      if (!group || (!c.admin && str(*group, "project_id") != project))
+        return neutron_error(404, "SecurityGroupNotFound",
+                             "Security group " + (g.is_string() ? g.get<std::string>() : g.dump()) +
+                                 " does not exist");
+      if (std::find(out.begin(), out.end(), g) == out.end())
+        out.push_back(g);
+    }
+    if (!out.empty() && !port_security)
+      return neutron_error(409, "PortSecurityAndIPRequiredForSecurityGroups",
+                           "Port security must be enabled and port must have an IP address in "
+                           "order to use security groups.");
+    return std::nullopt;
+  }
+
   std::optional<api_result> check_pairs(const json& pairs) {
     if (!pairs.is_array())
       return invalid_input("'" + pairs.dump() + "' is not a list");
@@ -277,7 +308,11 @@ void network_api::add_port_operations() {
     p["fixed_ips"] = fixed_ips;
     p["allowed_address_pairs"] = pairs;
     p["extra_dhcp_opts"] = body.value("extra_dhcp_opts", json::array());
-    p["security_groups"] = body.value("security_groups", json::array());
+    json security_groups;
+    if (auto bad = make.groups(body.value("security_groups", json()), port_security, project,
+                               str(body, "device_owner"), security_groups))
+      return bad;
+    p["security_groups"] = security_groups;
     p["port_security_enabled"] = port_security;
     p["dns_name"] = body.value("dns_name", "");
     p["propagate_uplink_status"] = body.value("propagate_uplink_status", false);
@@ -352,7 +387,7 @@ void network_api::add_port_operations() {
     port_maker make{*this, c, edit};
     json updated = *p;
     for (const char* key : {"name", "description", "admin_state_up", "device_id", "device_owner",
-                            "binding:profile", "extra_dhcp_opts", "security_groups", "dns_name",
+                            "binding:profile", "extra_dhcp_opts", "dns_name",
                             "binding:vnic_type", "status"})
       if (body.contains(key))
         updated[key] = body[key];
@@ -400,6 +435,21 @@ void network_api::add_port_operations() {
         if (!pair.contains("mac_address"))
           pair["mac_address"] = updated["mac_address"];
       updated["allowed_address_pairs"] = pairs;
+    }
+    if (body.contains("security_groups")) {
+      json security_groups;
+      const json requested = body["security_groups"].is_null() ? json::array()
+                                                               : body["security_groups"];
+      if (auto bad = make.groups(requested, updated.value("port_security_enabled", true),
+                                 str(*p, "project_id"), str(updated, "device_owner"),
+                                 security_groups))
+        return *bad;
+      updated["security_groups"] = security_groups;
+    } else if (!updated.value("port_security_enabled", true) &&
+               !updated.value("security_groups", json::array()).empty()) {
+      return neutron_error(409, "PortSecurityPortHasSecurityGroup",
+                           "Port has security group associated. Cannot disable port security "
+                           "or IP address until security group is removed");
     }
     if (!updated["allowed_address_pairs"].empty() && !updated.value("port_security_enabled", true))
       return neutron_error(409, "AddressPairAndPortSecurityRequired",

@@ -4,6 +4,8 @@
 // https://docs.openstack.org/api-ref/network/v2/#quotas-extension-quotas
 // https://docs.openstack.org/api-ref/network/v2/#networking-agents
 
+#include <algorithm>
+
 #include "actors/common/json_fields.hpp"
 #include "actors/network/network_api.hpp"
 
@@ -34,6 +36,7 @@ const std::vector<extension>& extensions() {
       {"provider", "Provider Network", "Expose mapping of virtual networks to physical networks"},
       {"quotas", "Quota management support", "Expose functions for quotas management per tenant"},
       {"quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"},
+      {"security-group", "security-group", "The security groups extension."},
       {"sorting", "Sorting support", "Extension that indicates that sorting is enabled."},
       {"standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"},
       {"standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."},
@@ -71,8 +74,9 @@ void network_api::add_service_operations() {
 
   add("get_resources", [](network_call& c) -> api_result {
     json out = json::array();
-    for (const char* r : {"network", "subnet", "port"}) {
-      const std::string collection = std::string{r} + "s";
+    for (const char* r : {"network", "subnet", "port", "security_group", "security_group_rule"}) {
+      std::string collection = std::string{r} + "s";
+      std::replace(collection.begin(), collection.end(), '_', '-');
       out.push_back({{"name", r},
                      {"collection", collection},
                      {"links", json::array({{{"rel", "self"},

@@ -1,6 +1,8 @@
 // Tags on networks, subnets and ports (the standard-attr-tag extension).
 // https://docs.openstack.org/api-ref/network/v2/#tag-extension-tags
 
+#include <algorithm>
+
 #include "actors/common/json_fields.hpp"
 #include "actors/network/network_api.hpp"
 
@@ -9,9 +11,11 @@ namespace {
 
 constexpr std::size_t max_tag_length = 255; // neutron-lib's MAX_TAG_LEN
 
-/// "networks" → "network".
+/// "networks" → "network", "security-groups" → "security_group".
 std::string kind_of(const std::string& collection) {
-  return collection.substr(0, collection.size() - 1);
+  std::string kind = collection.substr(0, collection.size() - 1);
+  std::replace(kind.begin(), kind.end(), '-', '_');
+  return kind;
 }
 
 std::optional<api_result> check_tag(const json& tag) {

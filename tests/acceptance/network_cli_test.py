@@ -5,7 +5,8 @@ gateway) and list, port create/list/show/set/delete, the errors the
 CLI shows for an address already in use and an overlapping subnet, and
 (as root, where the agents can build devices) a server booted onto a
 network with `server create --network`, its address on the subnet, and
-its port released by `server delete`."""
+its port released by `server delete`; security groups and rules (a
+port in a group, the group in use until the port goes)."""
 
 import os
 import sys
@@ -94,6 +95,31 @@ class NetworkCli(CliTestCase):
         self.assertTrue(wait_until(
             lambda: not self.osc_json("port", "list", "--network", "net-s"), 15, 0.5))
         self.osc("network", "delete", "net-s")
+
+    def test_security_groups_and_rules(self):
+        group = self.osc_json("security", "group", "create", "--description", "web servers", "web")
+        self.assertEqual(group["name"], "web")
+        rule = self.osc_json("security", "group", "rule", "create", "--protocol", "tcp",
+                             "--dst-port", "22", "--remote-ip", "192.0.2.0/24", "web")
+        self.assertEqual((rule["port_range_min"], rule["port_range_max"]), (22, 22))
+        rules = self.osc_json("security", "group", "rule", "list", "web")
+        self.assertIn(rule["id"], [r["ID"] for r in rules])
+        self.assertEqual(len(rules), 3)  # the two egress rules every group starts with, and ssh
+        bad = self.osc("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port",
+                       "90:80", "web", check=False)
+        self.assertNotEqual(bad.returncode, 0)  # min above max: 400
+        self.osc("network", "create", "net-sg")
+        self.osc("subnet", "create", "--network", "net-sg", "--subnet-range", "10.45.0.0/24",
+                 "sub-sg")
+        port = self.osc_json("port", "create", "--network", "net-sg", "--security-group", "web",
+                             "port-sg")
+        self.assertEqual(port["security_group_ids"], [group["id"]])
+        in_use = self.osc("security", "group", "delete", "web", check=False)
+        self.assertNotEqual(in_use.returncode, 0)
+        self.assertIn("in use", in_use.stderr)
+        self.osc("port", "delete", "port-sg")
+        self.osc("security", "group", "delete", "web")
+        self.osc("network", "delete", "net-sg")
 
     def test_provider_networks_as_admin(self):
         flat = self.osc_json("network", "create", "--provider-network-type", "flat",

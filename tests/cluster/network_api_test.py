@@ -118,7 +118,8 @@ class NetworkApi(unittest.TestCase):
         self.assertEqual(self.api("GET", "/extensions/provider").json()["extension"]["alias"],
                          "provider")
         resources = {r["collection"] for r in self.api("GET", "").json()["resources"]}
-        self.assertEqual(resources, {"networks", "subnets", "ports"})
+        self.assertEqual(resources, {"networks", "subnets", "ports", "security-groups",
+                                     "security-group-rules"})
 
 
 if __name__ == "__main__":

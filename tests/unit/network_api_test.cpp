@@ -383,6 +383,82 @@ TEST_F(NetworkApi, APortThatCannotBeBoundFailsTheAllocationAndLeavesNothing) {
   ASSERT_TRUE(r.error);
   EXPECT_NE(r.error->message.find("no live network agent"), std::string::npos);
   EXPECT_TRUE(model.ports().empty());
+  EXPECT_TRUE(model.security_groups().empty()); // the default group made on the way went too
+  EXPECT_TRUE(model.security_group_rules().empty());
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(NetworkApi, EveryProjectGetsItsDefaultSecurityGroupOnFirstUse) {
+  auto listed = run("get_security_group", nullptr, {}, {}, false, "p7");
+  ASSERT_EQ(listed.reply.status, 200);
+  const json groups = body_of(listed)["security_groups"];
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0]["name"], "default");
+  const json rules = groups[0]["security_group_rules"];
+  ASSERT_EQ(rules.size(), 4u); // egress and ingress from members, IPv4 and IPv6
+  for (auto& r : rules) {
+    if (r["direction"] == "ingress") {
+      EXPECT_EQ(r["remote_group_id"], groups[0]["id"]);
+    }
+  }
+  EXPECT_FALSE(listed.changes.empty()); // written with the listing
+  // Listing again makes nothing new.
+  EXPECT_TRUE(run("get_security_group", nullptr, {}, {}, false, "p7").changes.empty());
+  // A project's new port is in its default group.
+  const auto n = network();
+  auto p = port(n);
+  const json default_id = body_of(run("get_security_group", nullptr, {},
+                                      {{"name", "default"}, {"project_id", "p1"}}))
+                              ["security_groups"][0]["id"];
+  EXPECT_EQ(body_of(p)["port"]["security_groups"], json::array({default_id}));
+}
+
+TEST_F(NetworkApi, SecurityGroupRulesAreCheckedAsNeutronChecksThem) {
+  auto made = run("create_security_group", {{"security_group", {{"name", "web"}}}});
+  ASSERT_EQ(made.reply.status, 201) << made.reply.body;
+  const json g = body_of(made)["security_group"];
+  EXPECT_EQ(g["security_group_rules"].size(), 2u); // a new group lets everything out
+  auto rule = [&](const json& extra) {
+    json r{{"security_group_id", g["id"]}, {"direction", "ingress"}};
+    r.update(extra);
+    return run("create_security_group_rule", {{"security_group_rule", r}});
+  };
+  auto ssh = rule({{"protocol", "tcp"}, {"port_range_min", 22}, {"port_range_max", 22},
+                   {"remote_ip_prefix", "192.0.2.0/24"}});
+  ASSERT_EQ(ssh.reply.status, 201) << ssh.reply.body;
+  EXPECT_EQ(error_type(rule({{"protocol", "tcp"}, {"port_range_min", 22}, {"port_range_max", 22},
+                             {"remote_ip_prefix", "192.0.2.0/24"}})),
+            "SecurityGroupRuleExists");
+  EXPECT_EQ(error_type(rule({{"protocol", "tcp"}, {"port_range_min", 90}, {"port_range_max", 80}})),
+            "SecurityGroupInvalidPortRange");
+  EXPECT_EQ(error_type(rule({{"protocol", "tcp"}, {"port_range_min", 1}, {"port_range_max", 70000}})),
+            "SecurityGroupInvalidPortRange");
+  EXPECT_EQ(error_type(rule({{"protocol", "bogus"}})), "SecurityGroupRuleInvalidProtocol");
+  EXPECT_EQ(error_type(rule({{"port_range_min", 80}, {"port_range_max", 80}})),
+            "SecurityGroupProtocolRequiredWithPorts");
+  EXPECT_EQ(error_type(rule({{"ethertype", "IPv6"}, {"remote_ip_prefix", "10.0.0.0/8"}})),
+            "SecurityGroupRuleParameterConflict");
+  EXPECT_EQ(error_type(rule({{"remote_ip_prefix", "10.0.0.0/8"}, {"remote_group_id", g["id"]}})),
+            "SecurityGroupRemoteGroupAndRemoteIpPrefix");
+  EXPECT_EQ(rule({{"protocol", "icmp"}, {"port_range_min", 8}, {"port_range_max", 0}}).reply.status, 201);
+  EXPECT_EQ(rule({{"protocol", 132}}).reply.status, 201); // by number
+  EXPECT_EQ(error_type(rule({{"direction", "sideways"}})), "InvalidInput");
+
+  // A group in use stays; without port security a port takes none.
+  const auto n = network();
+  auto p = port(n, {{"security_groups", {g["id"]}}});
+  ASSERT_EQ(p.reply.status, 201) << p.reply.body;
+  EXPECT_EQ(error_type(run("delete_security_group", nullptr, {{"security_group_id", g["id"]}})),
+            "SecurityGroupInUse");
+  EXPECT_EQ(error_type(port(n, {{"port_security_enabled", false}, {"security_groups", {g["id"]}}})),
+            "PortSecurityAndIPRequiredForSecurityGroups");
+  EXPECT_EQ(error_type(port(n, {{"security_groups", {"no-such-group"}}})), "SecurityGroupNotFound");
+  ASSERT_EQ(run("delete_port", nullptr, {{"port_id", body_of(p)["port"]["id"]}}).reply.status, 204);
+  EXPECT_EQ(run("delete_security_group", nullptr, {{"security_group_id", g["id"]}}).reply.status, 204);
+  EXPECT_TRUE(model.rules_of(g["id"]).empty());
 }
 
 } // namespace
