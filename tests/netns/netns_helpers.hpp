@@ -9,8 +9,9 @@
 #include <chrono>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tests/support/wait.hpp"
 
 namespace stratus::test {
 
@@ -63,14 +64,8 @@ inline bool ping_once(const std::string& netns, const std::string& address) {
 /// learning take a moment after the devices come up).
 inline bool ping_within(const std::string& netns, const std::string& address,
                         std::chrono::milliseconds within = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  do {
-    if (ping_once(netns, address))
-      return true;
-    // A pause between attempts, so a ping failing at once (unreachable) doesn't spin.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
+  return wait_until([&] { return ping_once(netns, address); }, within,
+                    std::chrono::milliseconds(50));
 }
 
 } // namespace stratus::test
