@@ -77,6 +77,7 @@ class NetworkCli(CliTestCase):
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root: the agents build kernel devices")
     def test_server_on_a_network(self):
+        self.cluster.wait_compute_nodes_up(self.cluster.admin_token(), 2, agents=True)
         self.osc("network", "create", "net-s")
         self.osc("subnet", "create", "--network", "net-s", "--subnet-range", "10.40.0.0/24", "sub-s")
         self.osc("flavor", "create", "--vcpus", "1", "--ram", "256", "--disk", "1", "f-net")

@@ -90,6 +90,7 @@ class NetworkAgent(unittest.TestCase):
         cls.token = cls.cluster.admin_token()
         cls.guests = []
         cls.flavor, cls.image = cls.cluster.tiny_flavor_and_image(cls.token)
+        cls.cluster.wait_compute_nodes_up(cls.token, 2, agents=True)
 
     @classmethod
     def tearDownClass(cls):

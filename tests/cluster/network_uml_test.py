@@ -30,6 +30,7 @@ class NetworkOnUmlHosts(unittest.TestCase):
                               compute_host_kind="uml").__enter__()
         cls.token = cls.cluster.admin_token()
         cls.flavor, cls.image = cls.cluster.tiny_flavor_and_image(cls.token)
+        cls.cluster.wait_compute_nodes_up(cls.token, 2, agents=True)
 
     @classmethod
     def tearDownClass(cls):

@@ -132,6 +132,20 @@ class Cluster:
         assert r.status == 204, r
         return flavor, image
 
+    def wait_compute_nodes_up(self, token, count, agents=False, timeout=60):
+        """Waits until `count` hypervisors are up (and as many network agents
+        alive, with `agents`): until then the scheduler has nowhere to go."""
+        def up():
+            r = self.request("GET", "/compute/v2.1/os-hypervisors/detail", token)
+            hypervisors = r.json().get("hypervisors", []) if r.status == 200 else []
+            if sum(h.get("state") == "up" for h in hypervisors) < count:
+                return False
+            if not agents:
+                return True
+            r = self.request("GET", "/network/v2.0/agents", token)
+            return r.status == 200 and sum(a["alive"] for a in r.json()["agents"]) >= count
+        assert wait_until(up, timeout, 0.2), "the compute nodes did not come up"
+
     def node_pid(self, node):
         with open(os.path.join(self.state, "run", node + ".pid")) as f:
             return int(f.read().strip())
