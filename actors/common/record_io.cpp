@@ -90,6 +90,12 @@ void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
             [done](caf::error& e) { done(runtime::to_error(e)); });
 }
 
+caf::behavior loading(runtime::role_actor* self, std::function<void()> load) {
+  self->set_default_handler(caf::skip);
+  self->send(self, load_atom::value);
+  return {[load](load_atom) { load(); }};
+}
+
 void load_role_table(runtime::role_actor* self, const std::string& conductor,
                      const std::string& table, std::function<void(record_change)> each,
                      std::function<void()> loaded) {

@@ -46,6 +46,12 @@ void write_changes(caf::event_based_actor* self, const caf::actor& conductor,
 /// What a role that keeps its table in memory sends itself to (re)load it.
 using load_atom = caf::atom_constant<caf::atom("load")>;
 
+/// What a role that keeps its table in memory does until it is loaded:
+/// requests wait in the mailbox, and `load` runs (again on every later
+/// load_atom, after a failed load or write). Use it as the role's first
+/// behaviour and `become` it to start afresh.
+caf::behavior loading(runtime::role_actor* self, std::function<void()> load);
+
 /// Loads a role's table from the conductor named `conductor` ("conductor@
 /// ctl-1"): every record to `each`, then `loaded`. If the conductor cannot
 /// be reached or fails, the role gets a load_atom again after a pause, and

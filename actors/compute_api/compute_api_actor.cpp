@@ -58,10 +58,9 @@ private:
     return s;
   }
 
+  /// Until the records are loaded, requests wait in the mailbox.
   caf::behavior loading() {
-    set_default_handler(caf::skip);
-    send(this, load_atom::value);
-    return {[this](load_atom) { load(); }};
+    return record_io::loading(this, [this] { load(); });
   }
 
   caf::behavior ready() {

@@ -135,6 +135,18 @@ std::optional<api_result> check_body(const network_call& c, const json& body,
   return admin_only_attributes(c, body, action, admin_only);
 }
 
+std::optional<api_result> network_api::named_network(const network_call& c, const json& body,
+                                                     const json*& network) const {
+  const auto id = str(body, "network_id");
+  if (id.empty())
+    return neutron_error(400, "HTTPBadRequest",
+                         "Failed to parse request. Required attribute 'network_id' not specified");
+  network = model_.find(kinds::network, id);
+  if (!network || !network_visible(c, *network))
+    return not_found("network", id);
+  return std::nullopt;
+}
+
 std::optional<api_result> network_api::over_quota(const std::string& kind,
                                                   const std::string& project) const {
   auto fallback = settings_.default_quotas.find(kind);

@@ -94,6 +94,10 @@ public:
 private:
   using op = std::function<api_result(network_call&)>;
   void add(const std::string& name, op f);
+  /// The network a new subnet or port names (`network_id`, required and
+  /// visible to the caller), or the error answer.
+  std::optional<api_result> named_network(const network_call& c, const json& body,
+                                          const json*& network) const;
   /// 409 OverQuota if `project` already has its limit of `kind` ("port").
   std::optional<api_result> over_quota(const std::string& kind, const std::string& project) const;
   void add_network_operations();

@@ -56,9 +56,7 @@ public:
 private:
   /// Until the records are loaded, requests wait in the mailbox.
   caf::behavior loading() {
-    set_default_handler(caf::skip);
-    send(this, load_atom::value);
-    return {[this](load_atom) { load(); }};
+    return record_io::loading(this, [this] { load(); });
   }
 
   caf::behavior ready() {

@@ -253,13 +253,10 @@ void network_api::add_port_operations() {
     if (auto bad = check_body(c, body, port_attributes, "create_port",
                               {"binding:host_id", "binding:profile"}))
       return bad;
-    const auto network_id = str(body, "network_id");
-    if (network_id.empty())
-      return neutron_error(400, "HTTPBadRequest",
-                           "Failed to parse request. Required attribute 'network_id' not specified");
-    const json* n = model_.find(kinds::network, network_id);
-    if (!n || !network_visible(c, *n))
-      return not_found("network", network_id);
+    const json* n = nullptr;
+    if (auto missing = named_network(c, body, n))
+      return missing;
+    const auto network_id = str(*n, "id");
     const std::string id = runtime::new_uuid();
     json p = standard_attributes(c, body, id);
     const auto project = str(p, "project_id");

@@ -166,13 +166,10 @@ void network_api::add_subnet_operations() {
                            json& created) -> std::optional<api_result> {
     if (auto bad = check_body(c, body, subnet_attributes, "create_subnet", {}))
       return bad;
-    const auto network_id = str(body, "network_id");
-    if (network_id.empty())
-      return neutron_error(400, "HTTPBadRequest",
-                           "Failed to parse request. Required attribute 'network_id' not specified");
-    const json* n = model_.find(kinds::network, network_id);
-    if (!n || !network_visible(c, *n))
-      return not_found("network", network_id);
+    const json* n = nullptr;
+    if (auto missing = named_network(c, body, n))
+      return missing;
+    const auto network_id = str(*n, "id");
     if (!owns(c, *n))
       return disallowed("create_subnet");
     if (!body.contains("cidr") || body["cidr"].is_null())
