@@ -27,3 +27,4 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 # Found now so that later roles only link them.
 pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt)
 pkg_check_modules(NLROUTE REQUIRED IMPORTED_TARGET libnl-route-3.0)
+pkg_check_modules(NFTABLES REQUIRED IMPORTED_TARGET libnftables)

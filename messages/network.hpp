@@ -6,7 +6,8 @@
 //   compute@<host>       → network-server  allocate_ports, deallocate_ports
 // Port bindings travel as JSON (what the agent needs to realise a port:
 // its network's segment, MTU, bridge and tap names, the remote tunnel
-// endpoints of the network's other hosts); the messages are typed.
+// endpoints of the network's other hosts), and so do the routers
+// scheduled to the host; the messages are typed.
 
 #include <cstdint>
 #include <string>
@@ -35,17 +36,29 @@ struct report_agent_request {
 };
 
 struct get_host_ports_reply {
-  STRATUS_MESSAGE("network.get_host_ports_reply", 1, 1) // 1: initial
-  std::string bindings; // JSON array, one object per port bound to the host
-  STRATUS_FIELDS(bindings)
+  STRATUS_MESSAGE("network.get_host_ports_reply", 3,
+                  1) // 1: initial; 2: security_groups, generation; 3: routers
+  std::string bindings;        // JSON array, one object per port bound to the host
+  std::string security_groups; // JSON object: the rules and members the ports' groups need
+  uint64_t generation = 0;     // of the server's model when it answered
+  /// JSON array, one object per router scheduled to the host (its qrouter
+  /// namespace, qr-/qg- devices, routes, floating IPs): network_api::host_routers.
+  std::string routers;
+  STRATUS_FIELDS(bindings, security_groups, generation, routers)
 };
 
-/// The ports bound to `host`, with what realising them needs.
+/// The ports bound to `host`, with what realising them needs. A long poll:
+/// when the server's model is still at `known_generation`, the answer
+/// waits until something changes or `wait_ms` has passed, so that a
+/// change reaches the agents at once without them polling hard.
 struct get_host_ports_request {
-  STRATUS_MESSAGE("network.get_host_ports_request", 1, 1) // 1: initial
+  STRATUS_MESSAGE("network.get_host_ports_request", 2,
+                  1) // 1: initial; 2: known_generation, wait_ms
   using reply_type = get_host_ports_reply;
   std::string host;
-  STRATUS_FIELDS(host)
+  uint64_t known_generation = 0; // 0: answer at once
+  uint32_t wait_ms = 0;
+  STRATUS_FIELDS(host, known_generation, wait_ms)
 };
 
 struct update_port_status_reply {
@@ -55,15 +68,22 @@ struct update_port_status_reply {
 };
 
 /// Ports the agent on `host` found plugged (up) or not (down); ports no
-/// longer bound to that host are left alone.
+/// longer bound to that host are left alone. Likewise floating IPs (ids,
+/// from the `routers` of get_host_ports_reply) whose NAT the agent has
+/// realised (up: status ACTIVE) or lost (down: DOWN); only those of
+/// routers scheduled to `host` and still associated change. Like the
+/// ports, the agent sends only what differs from the status it was given.
 struct update_port_status_request {
-  STRATUS_MESSAGE("network.update_port_status_request", 1, 1) // 1: initial
+  STRATUS_MESSAGE("network.update_port_status_request", 2,
+                  1) // 1: initial; 2: floating_ips_up, floating_ips_down
   static constexpr bool idempotent = false;
   using reply_type = update_port_status_reply;
   std::string host;
   std::vector<std::string> up;
   std::vector<std::string> down;
-  STRATUS_FIELDS(host, up, down)
+  std::vector<std::string> floating_ips_up;
+  std::vector<std::string> floating_ips_down;
+  STRATUS_FIELDS(host, up, down, floating_ips_up, floating_ips_down)
 };
 
 struct allocate_ports_reply {
@@ -75,16 +95,20 @@ struct allocate_ports_reply {
 /// Creates (or takes over) and binds an instance's ports on `host`, as
 /// Nova's allocate_for_instance does: `requested` is the server's
 /// `networks` (JSON array of {uuid, port, fixed_ip}, or "auto"/"none").
+/// The ports it makes get `security_groups` (JSON array of the project's
+/// group ids or names, "default" among them; empty or absent: the
+/// project's default group), as Nova's security_groups of the server.
 /// All or nothing: a failure leaves no port behind.
 struct allocate_ports_request {
-  STRATUS_MESSAGE("network.allocate_ports_request", 1, 1) // 1: initial
+  STRATUS_MESSAGE("network.allocate_ports_request", 2, 1) // 1: initial; 2: security_groups
   static constexpr bool idempotent = false;
   using reply_type = allocate_ports_reply;
   std::string instance_id;
   std::string project_id;
   std::string host;
   std::string requested;
-  STRATUS_FIELDS(instance_id, project_id, host, requested)
+  std::string security_groups; // JSON array; "" from a version 1 writer = []
+  STRATUS_FIELDS(instance_id, project_id, host, requested, security_groups)
 };
 
 struct deallocate_ports_reply {

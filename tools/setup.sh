@@ -8,11 +8,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # libraries (see docs: every one is found by CMakeLists.txt)
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev liblmdb-dev
-  libvirt-dev libnl-route-3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libvirt-dev libnl-route-3-dev libnftables-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libcrypt-dev
   # runtime tools used by the launcher and the tests
   iproute2 iputils-ping procps lmdb-utils
+  # nft, to look at what the agents enforce (security groups, routers' NAT)
+  nftables
   # DHCP for tenant networks (the agent runs dnsmasq) and for stand-in guests (udhcpc)
   dnsmasq-base busybox
   # user-mode Linux test hosts (host_kind = "uml"): a kernel with VLAN and GRE

@@ -288,7 +288,8 @@ private:
     }
     const std::string uuid = job->instance["uuid"];
     msg::allocate_ports_request q{uuid, json_fields::str(job->instance, "project_id"), env().node,
-                                  networks.dump()};
+                                  networks.dump(),
+                                  job->instance.value("security_groups", json::array()).dump()};
     request(server, network_timeout, job->ctx, q)
         .then(
             [this, job, uuid](msg::allocate_ports_reply& reply) {
@@ -384,8 +385,9 @@ private:
         return;
       }
       const json requested = json::array({json::parse(req.requested, nullptr, false)});
+      // A port attached later gets the groups the server was made with, as in Nova.
       msg::allocate_ports_request q{req.uuid, json_fields::str(*x, "project_id"), env().node,
-                                    requested.dump()};
+                                    requested.dump(), x->value("security_groups", json::array()).dump()};
       request(server, network_timeout, ctx, q)
           .then(
               [this, ctx, req, rp, x](msg::allocate_ports_reply& reply) mutable {

@@ -15,6 +15,7 @@ compute_api::compute_api(compute_catalog& catalog, compute_settings settings)
   add_server_operations();
   add_server_action_operations();
   add_host_operations();
+  add_security_group_operations();
 }
 
 const api_support::microversion_range& compute_api::versions() {
@@ -40,6 +41,18 @@ cell_needs compute_api::needs(const msg::context&, const msg::api_call_request& 
     n.project_servers = true;
   if (starts("os_compute_api:os-attach-interfaces"))
     n.networks = true;
+  // Nova's security-group proxy, and the groups a server shows (from its ports).
+  if (starts("os_compute_api:os-security-groups")) {
+    n.security_groups = true;
+    n.ports = op == "os_compute_api:os-security-groups:list";
+  }
+  if (op == "os_compute_api:servers:show" || op == "os_compute_api:servers:detail")
+    n.ports = n.security_groups = true;
+  if (op == "os_compute_api:servers:action") {
+    auto body = json::parse(req.body, nullptr, false);
+    if (body.is_object() && (body.contains("addSecurityGroup") || body.contains("removeSecurityGroup")))
+      n.ports = n.security_groups = true;
+  }
   if (op == "os_compute_api:servers:create") {
     n.usage = true;
     n.hosts = true;
@@ -61,6 +74,8 @@ cell_needs compute_api::needs(const msg::context&, const msg::api_call_request& 
         n.image_id = image_id_of(ref->get<std::string>());
     if (body.is_object() && body.contains("server") && body["server"].is_object())
       n.networks = body["server"].value("networks", json()) != json("none");
+    if (body.is_object() && body.contains("server") && body["server"].is_object())
+      n.security_groups = body["server"].contains("security_groups");
   }
   return n;
 }

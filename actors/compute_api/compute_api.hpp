@@ -9,6 +9,7 @@
 //
 // https://docs.openstack.org/api-ref/compute/
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct cell_needs {
   bool actions = false;           // the server's instance actions
   std::string image_id;           // the image a new server boots from
   bool networks = false;          // the networks and ports the caller sees (a new server's)
+  bool ports = false;             // the ports the caller sees (servers' security groups)
+  bool security_groups = false;   // the security groups the caller sees, with their rules
 };
 
 /// What the compute-conductor answered.
@@ -49,6 +52,8 @@ struct cell_view {
   json image; // the image as the caller sees it; null if there is none
   json networks = json::array(); // the networks the caller sees (Neutron's list)
   json ports = json::array();    // the caller's ports
+  bool ports_seen = false;       // the network-server answered for the ports
+  json security_groups = json::array(); // Neutron's security groups the caller sees
 };
 
 /// A change of one instance: the compare-and-swap, then, if it wins, the
@@ -70,6 +75,14 @@ struct interface_change {
   std::optional<msg::detach_interface_request> detach;
 };
 
+/// Networking API calls made with the caller's context, one after the
+/// other, stopping at the first that fails (Nova's proxy APIs); `done`
+/// turns the last reply (the failed one, if any) into the answer.
+struct network_plan {
+  std::vector<msg::api_call_request> calls;
+  std::function<api_support::api_answer(const msg::api_call_reply& last)> done;
+};
+
 struct compute_result : api_support::api_answer {
   compute_result() = default;
   compute_result(api_support::api_answer a)
@@ -79,6 +92,7 @@ struct compute_result : api_support::api_answer {
   std::vector<instance_transition> transitions;
   std::optional<msg::update_host_request> host_update;
   std::optional<interface_change> interface;
+  std::optional<network_plan> network;          // last, after everything else
 };
 
 /// One request as the operations see it.
@@ -123,6 +137,7 @@ private:
   void add_server_operations();
   void add_server_action_operations();
   void add_host_operations();
+  void add_security_group_operations();
 
   compute_catalog& catalog_;
   compute_settings settings_;
@@ -155,6 +170,18 @@ const json* path_server(compute_call& c, compute_result& missing);
 std::optional<compute_result> resolve_networks(const compute_call& c, json& networks);
 /// A port as os-interface shows it (an interfaceAttachment).
 json interface_attachment(const json& port);
+/// addSecurityGroup / removeSecurityGroup on `server` (Nova's
+/// SecurityGroupActionController): the network plan updating its ports.
+compute_result security_group_action(const compute_call& c, const json& server, const std::string& key,
+                                     const json& value);
+/// A new server's `security_groups` ([{"name"}]) as the ids its ports get
+/// ("default" kept as is), or the error answer (Nova's _check_requested_secgroups).
+std::optional<compute_result> requested_security_groups(const compute_call& c, const json& requested,
+                                                        json& ids);
+/// The security groups of the server's ports, [{"name"}] as a server shows
+/// them (one per port and group, as Nova lists them); nothing when the
+/// ports are not known.
+std::optional<json> server_security_group_names(const compute_call& c, const std::string& uuid);
 /// A query parameter's value, or "".
 std::string query(const compute_call& c, const std::string& name);
 /// Nova's time format: "2026-11-26T05:39:52Z".

@@ -192,11 +192,13 @@ private:
                 [this, p](caf::error&) { gathered(p); }); // no such image: the operation says so
       }
     }
-    if (n.networks) {
-      // Asked with the caller's own context: Neutron decides what they see.
-      for (const char* op : {"get_network", "get_port"})
-        ask_network_server(p, op);
-    }
+    // Asked with the caller's own context: Neutron decides what they see.
+    if (n.networks)
+      ask_network_server(p, "get_network");
+    if (n.networks || n.ports)
+      ask_network_server(p, "get_port");
+    if (n.security_groups)
+      ask_network_server(p, "get_security_group");
     gathered(p);
   }
 
@@ -212,9 +214,17 @@ private:
         .then(
             [this, p, op](msg::api_call_reply& reply) {
               auto body = json::parse(reply.body, nullptr, false);
-              const char* key = op == "get_network" ? "networks" : "ports";
-              if (reply.status == 200 && body.is_object() && body[key].is_array())
-                (op == "get_network" ? p->cell.networks : p->cell.ports) = body[key];
+              const char* key = op == "get_network" ? "networks"
+                                : op == "get_port"  ? "ports"
+                                                    : "security_groups";
+              json& into = op == "get_network" ? p->cell.networks
+                           : op == "get_port"  ? p->cell.ports
+                                               : p->cell.security_groups;
+              if (reply.status == 200 && body.is_object() && body[key].is_array()) {
+                into = body[key];
+                if (op == "get_port")
+                  p->cell.ports_seen = true;
+              }
               gathered(p);
             },
             [this, p](caf::error&) { gathered(p); });
@@ -293,7 +303,51 @@ private:
       change_interface(p, std::move(change));
       return;
     }
+    if (r->network) {
+      auto plan = std::make_shared<network_plan>(std::move(*r->network));
+      r->network.reset();
+      run_network_plan(p, r, plan, 0);
+      return;
+    }
     p->rp.deliver(std::move(r->reply));
+  }
+
+  /// The plan's Networking API calls, one after the other with the
+  /// caller's context; the answer is made from the last reply (the first
+  /// that failed, if one did), with the headers the operation set.
+  void run_network_plan(std::shared_ptr<pending_call> p, std::shared_ptr<compute_result> r,
+                        std::shared_ptr<network_plan> plan, std::size_t next) {
+    auto finish = [p, r, plan](const msg::api_call_reply& last) {
+      auto answer = plan->done(last);
+      if (answer.error) {
+        p->rp.deliver(runtime::make_error(*answer.error));
+        return;
+      }
+      for (auto& h : r->reply.headers)
+        answer.reply.headers.push_back(h);
+      p->rp.deliver(std::move(answer.reply));
+    };
+    if (next >= plan->calls.size()) {
+      finish(msg::api_call_reply{200, "", {}});
+      return;
+    }
+    auto server = env().dir->resolve(network_server_);
+    if (!server) {
+      p->rp.deliver(runtime::make_error(msg::errc::unavailable, "The network service is not reachable."));
+      return;
+    }
+    auto call = plan->calls[next];
+    call.base_url = p->req.base_url;
+    request(server, cell_timeout, p->ctx, std::move(call))
+        .then(
+            [this, p, r, plan, next, finish](msg::api_call_reply& reply) {
+              if (reply.status >= 300 || next + 1 == plan->calls.size()) {
+                finish(reply);
+                return;
+              }
+              run_network_plan(p, r, plan, next + 1);
+            },
+            [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
   }
 
   /// Attach or detach, done by the server's host; the reply waits for it.

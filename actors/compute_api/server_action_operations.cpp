@@ -1,5 +1,6 @@
 // POST /servers/{server_id}/action: reboot, os-stop, os-start, pause,
-// unpause, suspend, resume, lock, unlock, forceDelete. Each is a
+// unpause, suspend, resume, lock, unlock, forceDelete (and add/remove
+// SecurityGroup, which change the server's ports: security_group_operations.cpp). Each is a
 // compare-and-swap of the task state (409 when the server is not in a
 // state the action starts from), then the compute host does it.
 // https://docs.openstack.org/api-ref/compute/#servers-run-an-action-servers-action
@@ -40,6 +41,8 @@ void compute_api::add_server_action_operations() {
       return api_error(msg::errc::invalid, "Malformed request body");
     const std::string key = body.begin().key();
     const json& value = body.begin().value();
+    if (key == "addSecurityGroup" || key == "removeSecurityGroup")
+      return security_group_action(c, *x, key, value);
     const std::string uuid = str(*x, "uuid");
     const std::string vm = str(*x, "vm_state"), task = str(*x, "task_state");
     const bool locked = x->value("locked", false);

@@ -186,6 +186,10 @@ void compute_api::add_server_operations() {
     }
     if (auto bad = resolve_networks(c, networks))
       return *bad;
+    // security groups: names or ids the caller sees, for the server's new ports
+    json security_groups;
+    if (auto bad = requested_security_groups(c, body.value("security_groups", json()), security_groups))
+      return *bad;
     std::string access[2];
     for (int v6 = 0; v6 < 2; ++v6)
       if (auto it = body.find(v6 ? "accessIPv6" : "accessIPv4"); it != body.end()) {
@@ -312,6 +316,7 @@ void compute_api::add_server_operations() {
              {"launch_index", i},
              {"config_drive", flag(body, "config_drive", false)},
              {"networks", networks},
+             {"security_groups", security_groups},
              {"access_ipv4", access[0]},
              {"access_ipv6", access[1]},
              {"locked", false},
@@ -338,8 +343,9 @@ void compute_api::add_server_operations() {
                {"links", server_links(c, uuids.front())},
                {"OS-DCF:diskConfig", "MANUAL"},
                {"adminPass", body.value("adminPass", runtime::random_hex(12))}};
+    // The groups asked for, as Nova echoes them (its ports are not made yet).
     if (networks != json("none"))
-      shown["security_groups"] = json::array({{{"name", "default"}}});
+      shown["security_groups"] = body.value("security_groups", json::array({{{"name", "default"}}}));
     r.reply = api_json(202, {{"server", shown}}).reply;
     r.reply.headers.push_back({"location", c.call.req.base_url + "/compute/v2.1/servers/" + uuids.front()});
     return r;

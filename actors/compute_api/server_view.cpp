@@ -89,8 +89,14 @@ json server_detail(const compute_call& c, const json& x) {
   s["OS-EXT-STS:vm_state"] = vm;
   s["OS-EXT-STS:power_state"] = x.value("power_state", 0);
   s["os-extended-volumes:volumes_attached"] = json::array();
-  if (x.value("networks", json("none")) != json("none"))
+  // The groups of the server's ports, when they were asked for (Nova
+  // shows the key only for a server whose ports have groups).
+  if (auto groups = server_security_group_names(c, str(x, "uuid"))) {
+    if (!groups->empty())
+      s["security_groups"] = *groups;
+  } else if (x.value("networks", json("none")) != json("none")) {
     s["security_groups"] = json::array({{{"name", "default"}}});
+  }
   if (c.admin()) {
     s["OS-EXT-SRV-ATTR:host"] = nullable(x, "host");
     s["OS-EXT-SRV-ATTR:instance_name"] = str(x, "instance_name");

@@ -31,6 +31,16 @@ api_routes compute_routes() {
   add("DELETE", server + "/os-interface/{port_id}", "os-attach-interfaces:delete");
   add("GET", server + "/os-instance-actions", "os-instance-actions:list");
   add("GET", server + "/os-instance-actions/{request_id}", "os-instance-actions:show");
+  add("GET", server + "/os-security-groups", "os-security-groups:list");
+  // Nova's security-group proxy to the Networking API (up to 2.35).
+  const std::string group = "/os-security-groups/{security_group_id}";
+  add("GET", "/os-security-groups", "os-security-groups:get");
+  add("POST", "/os-security-groups", "os-security-groups:create");
+  add("GET", group, "os-security-groups:show");
+  add("PUT", group, "os-security-groups:update");
+  add("DELETE", group, "os-security-groups:delete");
+  add("POST", "/os-security-group-rules", "os-security-groups:rule:create");
+  add("DELETE", "/os-security-group-rules/{security_group_rule_id}", "os-security-groups:rule:delete");
   const std::string flavor = "/flavors/{flavor_id}";
   add("GET", "/flavors", "flavors:index");
   add("GET", "/flavors/detail", "flavors:detail");

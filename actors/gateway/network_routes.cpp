@@ -34,6 +34,25 @@ api_routes network_routes() {
     add("DELETE", one, "delete_" + k);
   }
   add("PUT", "/security-groups/{security_group_id}", "update_security_group");
+  for (const char* kind : {"router", "floatingip"}) {
+    const std::string k = kind;
+    const std::string collection = "/" + k + "s";
+    const std::string one = collection + "/{" + k + "_id}";
+    add("GET", collection, "get_" + k);
+    add("POST", collection, "create_" + k);
+    add("GET", one, "get_" + k);
+    add("PUT", one, "update_" + k);
+    add("DELETE", one, "delete_" + k);
+  }
+  add("PUT", "/routers/{router_id}/add_router_interface", "add_router_interface");
+  add("PUT", "/routers/{router_id}/remove_router_interface", "remove_router_interface");
+  add("GET", "/subnetpools", "get_subnetpool");
+  add("POST", "/subnetpools", "create_subnetpool");
+  add("GET", "/subnetpools/{subnetpool_id}", "get_subnetpool");
+  add("PUT", "/subnetpools/{subnetpool_id}", "update_subnetpool");
+  add("DELETE", "/subnetpools/{subnetpool_id}", "delete_subnetpool");
+  add("PUT", "/subnetpools/{subnetpool_id}/add_prefixes", "add_prefixes");
+  add("PUT", "/subnetpools/{subnetpool_id}/remove_prefixes", "remove_prefixes");
   add("GET", "/extensions", "get_extension");
   add("GET", "/extensions/{alias}", "get_extension");
   add("GET", "/quotas", "get_quota");

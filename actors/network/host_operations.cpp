@@ -36,6 +36,7 @@ int prefix_of(const network_model& model, const std::string& subnet_id) {
 
 json network_api::host_bindings(const std::string& host, int64_t now) const {
   json out = json::array();
+  std::map<std::string, std::set<std::string>> remotes_of; // network → tunnel endpoints
   for (auto& [id, p] : model_.ports()) {
     if (str(p, "binding:host_id") != host || str(p, "binding:vif_type") != "bridge")
       continue;
@@ -43,9 +44,12 @@ json network_api::host_bindings(const std::string& host, int64_t now) const {
     if (!n)
       continue;
     const auto type = str(*n, "provider:network_type");
-    // The tunnel endpoints of the network's other hosts (l2population).
-    std::set<std::string> remotes;
-    if (type == "vxlan" || type == "gre")
+    // The tunnel endpoints of the network's other hosts (l2population),
+    // found once per network.
+    const bool tunnelled = type == "vxlan" || type == "gre";
+    const bool known = remotes_of.count(str(*n, "id")) > 0;
+    std::set<std::string>& remotes = remotes_of[str(*n, "id")];
+    if (tunnelled && !known)
       for (auto& other_id : model_.ports_of(str(*n, "id"))) {
         const json& other = *model_.find(kinds::port, other_id);
         const auto other_host = str(other, "binding:host_id");
@@ -77,7 +81,10 @@ json network_api::host_bindings(const std::string& host, int64_t now) const {
                    {"mtu", n->value("mtu", 1500)},
                    {"bridge", bridge_name(str(*n, "id"))},
                    {"tap", tap_name(id)},
-                   {"remotes", remotes}};
+                   {"remotes", remotes},
+                   {"port_security_enabled", p.value("port_security_enabled", true)},
+                   {"security_groups", p.value("security_groups", json::array())},
+                   {"allowed_address_pairs", p.value("allowed_address_pairs", json::array())}};
     if (str(p, "device_owner") == dhcp_owner)
       binding["dhcp"] = dhcp_service_of(*n);
     out.push_back(std::move(binding));
@@ -157,7 +164,34 @@ api_result network_api::update_port_status(const std::string& host,
 
 api_result network_api::allocate_ports(const std::string& instance_id,
                                        const std::string& project_id, const std::string& host,
-                                       const json& requested, int64_t now) {
+                                       const json& requested, int64_t now,
+                                       const json& security_groups) {
+  // The groups the new ports get, as Nova's _process_security_groups finds
+  // them among the project's: a name (unique) before an id. "default"
+  // before the project has one is left to create_port, which makes it.
+  json group_ids = json::array();
+  for (auto& wanted : security_groups) {
+    const std::string name = wanted.is_string() ? wanted.get<std::string>() : wanted.dump();
+    std::string by_name, by_id;
+    for (auto& [id, g] : model_.security_groups()) {
+      if (str(g, "project_id") != project_id)
+        continue;
+      if (str(g, "name") == name) {
+        if (!by_name.empty())
+          return api_support::api_error(msg::errc::conflict,
+                                        "Multiple security groups found matching '" + name +
+                                            "'. Use an ID to be more specific.");
+        by_name = id;
+      }
+      if (id == name)
+        by_id = id;
+    }
+    const std::string id = !by_name.empty() ? by_name : by_id;
+    if (id.empty() && name != "default")
+      return api_support::api_error(msg::errc::not_found, "Security group " + name + " not found.");
+    if (!id.empty() && std::find(group_ids.begin(), group_ids.end(), json(id)) == group_ids.end())
+      group_ids.push_back(id);
+  }
   // What to make: one port per requested network, the given ports taken over.
   json to_create = json::array();
   std::vector<std::string> given;
@@ -169,6 +203,8 @@ api_result network_api::allocate_ports(const std::string& instance_id,
            {"binding:host_id", host}};
     if (!fixed_ip.empty())
       p["fixed_ips"] = json::array({{{"ip_address", fixed_ip}}});
+    if (!group_ids.empty())
+      p["security_groups"] = group_ids;
     to_create.push_back(p);
   };
   if (requested.is_string() && requested == "auto") {

@@ -19,6 +19,9 @@ network_api::network_api(network_model& model, const agent_registry& agents,
   add_tag_operations();
   add_service_operations();
   add_security_group_operations();
+  add_subnet_pool_operations();
+  add_router_operations();
+  add_floating_ip_operations();
 }
 
 void network_api::add(const std::string& name, op f) {
@@ -30,7 +33,12 @@ void network_api::add(const std::string& name, op f) {
 
 api_result network_api::handle(const msg::context& ctx, const msg::api_call_request& req,
                                int64_t now) {
-  return ops_.run(ctx, req, req.base_url + "/network", now);
+  // Routers whose host's agent died move before anything else looks.
+  api_result moved = reschedule_routers(now);
+  api_result r = ops_.run(ctx, req, req.base_url + "/network", now);
+  if (!moved.changes.empty() && !r.error)
+    r.changes.insert(r.changes.begin(), moved.changes.begin(), moved.changes.end());
+  return r;
 }
 
 // -- errors ------------------------------------------------------------------------

@@ -64,14 +64,37 @@ public:
 
   /// The ports bound to `host` as its agent realises them (JSON array).
   json host_bindings(const std::string& host, int64_t now) const;
+  /// What enforcing the security groups of `bindings` (host_bindings'
+  /// answer) needs: {"groups": {id: "[rule…]"}, "members": {id: {"IPv4":
+  /// [address…], "IPv6": […]}}} — members of the groups rules name as
+  /// remote_group_id, wherever those ports are bound.
+  /// Each group's rules are JSON text (a string), so that an agent parses
+  /// again only the groups that changed. (security_group_host_data.cpp)
+  json host_security_groups(const json& bindings) const;
   /// The agent on `host` found these ports plugged (up) or not (down).
   api_result update_port_status(const std::string& host, const std::vector<std::string>& up,
                                 const std::vector<std::string>& down, int64_t now);
+  /// The routers scheduled to `host` as its agent realises them (JSON
+  /// array): namespace, interfaces (qr-), gateway (qg-), routes and the
+  /// associated floating IPs. (actors/network/router_host_data.cpp)
+  json host_routers(const std::string& host, int64_t now) const;
+  /// The agent on `host` realised (up) or lost (down) these floating IPs.
+  api_result update_floating_ip_status(const std::string& host,
+                                       const std::vector<std::string>& up,
+                                       const std::vector<std::string>& down, int64_t now);
+  /// Routers with ports whose host has no live agent (or none yet) moved
+  /// to the live agent with the fewest routers, their ports rebound; the
+  /// changes to write (none if nothing moved).
+  api_result reschedule_routers(int64_t now);
   /// An instance's ports on `host`: made for each requested network (or
   /// "auto"), given ones taken over; the reply body is the ports (JSON).
-  /// All or nothing; a port the host's agent cannot bind fails it.
+  /// All or nothing; a port the host's agent cannot bind fails it. The
+  /// ports made get `security_groups` (the project's group ids or names,
+  /// "default" the project's default group; none: the default group); an
+  /// unknown one fails it (404).
   api_result allocate_ports(const std::string& instance_id, const std::string& project_id,
-                            const std::string& host, const json& requested, int64_t now);
+                            const std::string& host, const json& requested, int64_t now,
+                            const json& security_groups = json::array());
   /// Deletes the ports made for the instance and unbinds the given ones
   /// (those bound to `host`, if not empty; just `port_id`, if not empty).
   api_result deallocate_ports(const std::string& instance_id, const std::string& host,
@@ -106,6 +129,40 @@ private:
   void add_tag_operations();
   void add_service_operations(); // extensions, quotas, agents, the resource list
   void add_security_group_operations();
+  void add_router_operations();      // router_operations.cpp
+  void add_floating_ip_operations(); // floating_ip_operations.cpp
+
+  // -- routers and floating IPs (router_operations.cpp) -------------------------
+  /// A port a router or floating IP holds, made as create_port would
+  /// (`body` as its POST), in `edit`; `project` "" hides it from users.
+  std::optional<api_result> make_service_port(network_call& c, json body,
+                                              const std::string& project, model_edit& edit,
+                                              json& created);
+  /// Deletes a port (its addresses given back) in `edit`.
+  void erase_port(const std::string& port_id, model_edit& edit);
+  /// The router's host: kept while its agent lives, else the live agent
+  /// with the fewest routers ("" if none); its interface and gateway
+  /// ports bound there. `router` is written to `edit` if it changed.
+  void schedule_router(json& router, model_edit& edit, int64_t now);
+  /// Binds a port to `host` ("" = unbound) through the mechanism driver.
+  void bind_port_to(const std::string& port_id, const std::string& host, model_edit& edit,
+                    int64_t now);
+  /// Floating IPs associated with `port_id` let go of it (port deleted).
+  void disassociate_floating_ips(const std::string& port_id, model_edit& edit, int64_t now);
+  /// create_port's one-port step, for make_service_port (set by add_port_operations).
+  std::function<std::optional<api_result>(network_call&, const json&, model_edit&, json&)>
+      create_port_step_;
+  void add_subnet_pool_operations(); // subnet_pool_operations.cpp
+
+  /// For a new subnet (subnet_pool_operations.cpp): the pool its body
+  /// names (`subnetpool_id`, or `use_default_subnetpool`), null if none,
+  /// and then `cidr`, carved from the pool (`prefixlen`, else the pool's
+  /// default) or the body's own checked against the pool's free space.
+  /// Also refuses mixing pooled and unpooled subnets of one IP version on
+  /// a network, as Neutron does.
+  std::optional<api_result> pool_subnet_cidr(const network_call& c, const json& body,
+                                             const std::string& network_id, const json*& pool,
+                                             std::optional<ip_network>& cidr) const;
 
   /// Neutron's rules of a default group: all egress, ingress from members
   /// (IPv4 and IPv6 each).
@@ -118,6 +175,15 @@ private:
   const agent_registry& agents_;
   network_settings settings_;
   api_support::operation_table<api_result> ops_;
+  /// host_security_groups' rules text per group, with the rule ids it is for.
+  struct group_rules_text {
+    std::set<std::string> rule_ids;
+    std::set<std::string> remote_groups;
+    std::string text;
+  };
+  struct {
+    std::map<std::string, group_rules_text> cache;
+  } mutable rules_text_;
   /// Ports as JSON text, for admins [1] and others [0], kept while their
   /// revision holds: a busy network's port list is mostly these. Every
   /// change of a port bumps its revision; a reload makes a new api.
@@ -227,5 +293,9 @@ api_result put_updated(network_call& c, model_edit& edit, const std::string& kin
 /// The guard ids.
 std::string segment_guard_id(const segment& s);
 std::string address_guard_id(const std::string& subnet_id, const std::string& address);
+/// The guard of a subnet's prefix in its pool ("<pool>/<cidr>").
+std::string prefix_guard_id(const std::string& pool_id, const std::string& cidr);
+/// Gives back a deleted subnet's prefix guard, if it came from a pool.
+void drop_prefix_guard(model_edit& edit, const json& subnet);
 
 } // namespace stratus::network

@@ -37,6 +37,12 @@ std::map<std::string, json>* network_model::table(const std::string& kind) {
     return &security_groups_;
   if (kind == kinds::security_group_rule)
     return &security_group_rules_;
+  if (kind == kinds::subnetpool)
+    return &subnetpools_;
+  if (kind == kinds::router)
+    return &routers_;
+  if (kind == kinds::floatingip)
+    return &floatingips_;
   return nullptr; // guards and anything unknown
 }
 
@@ -64,6 +70,8 @@ void network_model::remove(const std::string& kind, const json& old) {
       d->release(segment_of(old));
   } else if (kind == kinds::subnet) {
     subnets_by_network_[str(old, "network_id")].erase(str(old, "id"));
+    if (auto pool = str(old, "subnetpool_id"); !pool.empty())
+      subnets_by_pool_[pool].erase(str(old, "id"));
   } else if (kind == kinds::security_group_rule) {
     rules_by_group_[str(old, "security_group_id")].erase(str(old, "id"));
   } else if (kind == kinds::port) {
@@ -71,6 +79,11 @@ void network_model::remove(const std::string& kind, const json& old) {
       ports_by_group_[g].erase(str(old, "id"));
     const auto network = str(old, "network_id");
     ports_by_network_[network].erase(str(old, "id"));
+    if (auto device = str(old, "device_id"); !device.empty()) {
+      auto d = ports_by_device_.find(device);
+      if (d != ports_by_device_.end() && d->second.erase(str(old, "id")) && d->second.empty())
+        ports_by_device_.erase(d);
+    }
     macs_[network].erase(str(old, "mac_address"));
     for (auto& ip : old.value("fixed_ips", json::array())) {
       auto a = ip_address::parse(str(ip, "ip_address"));
@@ -87,6 +100,8 @@ void network_model::add(const std::string& kind, const json& r) {
       d->reserve(segment_of(r)); // already taken when it was allocated: fine
   } else if (kind == kinds::subnet) {
     subnets_by_network_[str(r, "network_id")].insert(str(r, "id"));
+    if (auto pool = str(r, "subnetpool_id"); !pool.empty())
+      subnets_by_pool_[pool].insert(str(r, "id"));
   } else if (kind == kinds::security_group_rule) {
     rules_by_group_[str(r, "security_group_id")].insert(str(r, "id"));
   } else if (kind == kinds::port) {
@@ -94,6 +109,8 @@ void network_model::add(const std::string& kind, const json& r) {
       ports_by_group_[g].insert(str(r, "id"));
     const auto network = str(r, "network_id");
     ports_by_network_[network].insert(str(r, "id"));
+    if (auto device = str(r, "device_id"); !device.empty())
+      ports_by_device_[device].insert(str(r, "id"));
     macs_[network].insert(str(r, "mac_address"));
     for (auto& ip : r.value("fixed_ips", json::array())) {
       auto a = ip_address::parse(str(ip, "ip_address"));
@@ -121,6 +138,18 @@ const std::set<std::string>& network_model::ports_of(const std::string& network_
   static const std::set<std::string> none;
   auto it = ports_by_network_.find(network_id);
   return it == ports_by_network_.end() ? none : it->second;
+}
+
+const std::set<std::string>& network_model::subnets_from_pool(const std::string& pool_id) const {
+  static const std::set<std::string> none;
+  auto it = subnets_by_pool_.find(pool_id);
+  return it == subnets_by_pool_.end() ? none : it->second;
+}
+
+const std::set<std::string>& network_model::ports_of_device(const std::string& device_id) const {
+  static const std::set<std::string> none;
+  auto it = ports_by_device_.find(device_id);
+  return it == ports_by_device_.end() ? none : it->second;
 }
 
 const std::set<std::string>& network_model::rules_of(const std::string& group_id) const {

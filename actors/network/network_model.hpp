@@ -31,6 +31,9 @@ inline const std::string port = "port";
 inline const std::string quota = "quota"; // per project, the limits an admin set
 inline const std::string security_group = "security_group";
 inline const std::string security_group_rule = "security_group_rule";
+inline const std::string router = "router";         // actors/network/router_operations.cpp
+inline const std::string floatingip = "floatingip"; // actors/network/floating_ip_operations.cpp
+inline const std::string subnetpool = "subnetpool";
 /// Uniqueness guards, written create-only in the same write as their
 /// owner so that the database refuses a second taker even when two
 /// network-servers race: "segment/<type>:<physnet>:<id>" and
@@ -39,6 +42,9 @@ inline const std::string security_group_rule = "security_group_rule";
 inline const std::string segment_guard = "segment";
 inline const std::string address_guard = "address";
 inline const std::string default_group_guard = "default_group"; // per project
+/// "<pool>/<cidr>" per subnet allocated from a pool, "default_subnetpool/<4|6>".
+inline const std::string prefix_guard = "subnetpool_prefix";
+inline const std::string default_subnetpool_guard = "default_subnetpool";
 } // namespace kinds
 
 /// A port attribute the API never shows: the port was made by
@@ -47,6 +53,11 @@ inline const std::string made_for_instance = "made_for_instance";
 
 /// The device_owner of the ports DHCP servers use (Neutron's).
 inline const std::string dhcp_owner = "network:dhcp";
+
+/// The device_owners of the ports routers and floating IPs hold (Neutron's).
+inline const std::string router_interface_owner = "network:router_interface";
+inline const std::string router_gateway_owner = "network:router_gateway";
+inline const std::string floatingip_owner = "network:floatingip";
 
 /// A network's segment as its record holds it.
 segment segment_of(const json& network);
@@ -76,6 +87,19 @@ public:
   const std::map<std::string, json>& security_group_rules() const {
     return security_group_rules_;
   }
+  const std::map<std::string, json>& subnetpools() const {
+    return subnetpools_;
+  }
+  /// The subnets allocated from a subnet pool (ids).
+  const std::set<std::string>& subnets_from_pool(const std::string& pool_id) const;
+  const std::map<std::string, json>& routers() const {
+    return routers_;
+  }
+  const std::map<std::string, json>& floatingips() const {
+    return floatingips_;
+  }
+  /// The ports whose device_id is `device_id` (a router's, say).
+  const std::set<std::string>& ports_of_device(const std::string& device_id) const;
   /// The rules of a security group (ids).
   const std::set<std::string>& rules_of(const std::string& group_id) const;
   /// The ports using a security group (ids).
@@ -103,8 +127,11 @@ private:
 
   std::map<std::string, json>* table(const std::string& kind);
   std::map<std::string, json> networks_, subnets_, ports_, quotas_, security_groups_,
-      security_group_rules_;
+      security_group_rules_, subnetpools_;
+  std::map<std::string, json> routers_, floatingips_;
   std::map<std::string, std::set<std::string>> rules_by_group_, ports_by_group_;
+  std::map<std::string, std::set<std::string>> ports_by_device_; // device_id → ports
+  std::map<std::string, std::set<std::string>> subnets_by_pool_;
   std::map<std::string, std::set<std::string>> subnets_by_network_, ports_by_network_;
   std::map<std::string, std::map<ip_address, std::string>> addresses_; // subnet → ip → port
   std::map<std::string, ip_address> next_address_; // subnet → where the next search starts

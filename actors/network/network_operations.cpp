@@ -253,8 +253,10 @@ void network_api::add_network_operations() {
         cache.erase(pid);
     }
     const std::set<std::string> subnets = model_.subnets_of(id);
-    for (auto& sid : subnets)
+    for (auto& sid : subnets) {
+      drop_prefix_guard(edit, *model_.find(kinds::subnet, sid));
       edit.erase(kinds::subnet, sid);
+    }
     const segment s = segment_of(*n);
     if (s.segmentation_id != 0 || s.network_type == "flat")
       edit.drop_guard(kinds::segment_guard, segment_guard_id(s));

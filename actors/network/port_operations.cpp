@@ -260,6 +260,11 @@ void network_api::add_port_operations() {
     const std::string id = runtime::new_uuid();
     json p = standard_attributes(c, body, id);
     const auto project = str(p, "project_id");
+    // Visible is not enough (external networks are visible to all): only
+    // the network's project puts ports on a network that is not shared.
+    if (!c.admin && !n->value("shared", false) && str(*n, "project_id") != project)
+      return neutron_error(403, "HTTPForbidden",
+                           "Tenant " + project + " not allowed to create port on this network");
     if (auto over = over_quota(kinds::port, project))
       return over;
     for (const char* key : {"admin_state_up", "port_security_enabled"})
@@ -324,6 +329,7 @@ void network_api::add_port_operations() {
     return std::nullopt;
   };
 
+  create_port_step_ = create_one;
   add("create_port", [this, create_one, render](network_call& c) -> api_result {
     return create_resources(c, model_, "port", create_one,
                             [&](const json& created) { return render(c, created); });
@@ -468,9 +474,21 @@ void network_api::add_port_operations() {
     const json* p = model_.find(kinds::port, id);
     if (!p || !visible(c, *p))
       return not_found("port", id);
+    // Routers' and floating IPs' ports go through their own API (Neutron's
+    // prevent_l3_port_deletion), while their owner exists.
+    const auto owner = str(*p, "device_owner");
+    if ((owner == router_interface_owner || owner == router_gateway_owner ||
+         owner == floatingip_owner) &&
+        !p->value("fixed_ips", json::array()).empty() &&
+        model_.find(owner == floatingip_owner ? kinds::floatingip : kinds::router,
+                    str(*p, "device_id")))
+      return neutron_error(409, "ServicePortInUse",
+                           "Port " + id + " cannot be deleted directly via the port API: has "
+                           "device owner " + owner + ".");
     for (auto& cache : rendered_ports_)
       cache.erase(id);
     model_edit edit(model_);
+    disassociate_floating_ips(id, edit, c.call.now);
     port_maker{*this, c, edit}.release(p->value("fixed_ips", json::array()), json::array());
     edit.erase(kinds::port, id);
     return committed(api_support::api_no_content(), edit);

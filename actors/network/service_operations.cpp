@@ -26,7 +26,10 @@ const std::vector<extension>& extensions() {
       {"agent", "agent", "The agent management extension."},
       {"allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"},
       {"binding", "Port Binding", "Expose port bindings of a virtual port to external application"},
+      {"default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."},
       {"external-net", "Neutron external network", "Adds external network attribute to network resource."},
+      {"ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"},
+      {"extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"},
       {"net-mtu", "Network MTU", "Provides MTU attribute for a network resource."},
       {"net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."},
       {"network_availability_zone", "Network Availability Zone", "Availability zone support for network."},
@@ -36,6 +39,7 @@ const std::vector<extension>& extensions() {
       {"provider", "Provider Network", "Expose mapping of virtual networks to physical networks"},
       {"quotas", "Quota management support", "Expose functions for quotas management per tenant"},
       {"quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"},
+      {"router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."},
       {"security-group", "security-group", "The security groups extension."},
       {"sorting", "Sorting support", "Extension that indicates that sorting is enabled."},
       {"standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"},
@@ -43,6 +47,8 @@ const std::vector<extension>& extensions() {
       {"standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."},
       {"standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."},
       {"subnet-service-types", "Subnet service types", "Provides ability to set the subnet service_types field"},
+      {"subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"},
+      {"subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "Provides support for adjusting the prefix list of subnet pools"},
   };
   return all;
 }
@@ -74,7 +80,8 @@ void network_api::add_service_operations() {
 
   add("get_resources", [](network_call& c) -> api_result {
     json out = json::array();
-    for (const char* r : {"network", "subnet", "port", "security_group", "security_group_rule"}) {
+    for (const char* r : {"network", "subnet", "port", "security_group", "security_group_rule",
+                          "subnetpool", "router", "floatingip"}) {
       std::string collection = std::string{r} + "s";
       std::replace(collection.begin(), collection.end(), '_', '-');
       out.push_back({{"name", r},
@@ -125,7 +132,9 @@ void network_api::add_service_operations() {
     if (view == "details") {
       json details;
       for (auto& [resource, limit] : limits.items()) {
-        const auto used = resource == "network" || resource == "subnet" || resource == "port"
+        const auto used = resource == "network" || resource == "subnet" || resource == "port" ||
+                                  resource == "subnetpool" || resource == "router" ||
+                                  resource == "floatingip"
                               ? model_.owned(resource, project)
                               : 0;
         details[resource] = {{"limit", limit}, {"used", used}, {"reserved", 0}};

@@ -14,7 +14,8 @@ const std::vector<std::string> subnet_attributes{
     "name",          "description",     "network_id",      "ip_version",   "cidr",
     "gateway_ip",    "allocation_pools", "dns_nameservers", "host_routes", "enable_dhcp",
     "ipv6_ra_mode",  "ipv6_address_mode", "project_id",    "tenant_id",    "subnetpool_id",
-    "prefixlen",     "service_types",   "segment_id",      "dns_publish_fixed_ip"};
+    "prefixlen",     "service_types",   "segment_id",      "dns_publish_fixed_ip",
+    "use_default_subnetpool"};
 
 struct pool {
   ip_address start, end;
@@ -172,17 +173,25 @@ void network_api::add_subnet_operations() {
     const auto network_id = str(*n, "id");
     if (!owns(c, *n))
       return disallowed("create_subnet");
-    if (!body.contains("cidr") || body["cidr"].is_null())
-      return invalid_input("Bad subnet request: a subnetpool must be specified in the absence "
-                           "of a cidr");
-    bool host_bits = false;
-    auto cidr = ip_network::parse(str(body, "cidr"), &host_bits);
-    if (!cidr)
-      return invalid_input("'" + str(body, "cidr") + "' is not a valid IP subnet");
-    if (host_bits)
-      return invalid_input("'" + str(body, "cidr") + "' isn't a recognized IP subnet cidr, '" +
-                           cidr->str() + "' is recommended");
-    const auto version = body.value("ip_version", json(4));
+    // From a subnet pool (subnet_pool_operations.cpp), or the body's own.
+    const json* from_pool = nullptr;
+    std::optional<ip_network> cidr;
+    if (auto bad = pool_subnet_cidr(c, body, network_id, from_pool, cidr))
+      return bad;
+    if (!from_pool) {
+      if (!body.contains("cidr") || body["cidr"].is_null())
+        return invalid_input("Bad subnet request: a subnetpool must be specified in the absence "
+                             "of a cidr");
+      bool host_bits = false;
+      cidr = ip_network::parse(str(body, "cidr"), &host_bits);
+      if (!cidr)
+        return invalid_input("'" + str(body, "cidr") + "' is not a valid IP subnet");
+      if (host_bits)
+        return invalid_input("'" + str(body, "cidr") + "' isn't a recognized IP subnet cidr, '" +
+                             cidr->str() + "' is recommended");
+    }
+    const auto version =
+        body.value("ip_version", json(static_cast<unsigned>(from_pool ? cidr->base.version : 4)));
     if (!version.is_number_unsigned() || (version != 4 && version != 6))
       return invalid_input("'" + version.dump() + "' is not in [4, 6]");
     if (version.get<int>() != cidr->base.version)
@@ -239,7 +248,10 @@ void network_api::add_subnet_operations() {
     s["enable_dhcp"] = body.value("enable_dhcp", true);
     s["ipv6_ra_mode"] = body.value("ipv6_ra_mode", json());
     s["ipv6_address_mode"] = body.value("ipv6_address_mode", json());
-    s["subnetpool_id"] = nullptr;
+    s["subnetpool_id"] = from_pool ? json(str(*from_pool, "id")) : json();
+    if (from_pool) // a second server carving the same block from the pool loses
+      edit.take_guard(kinds::prefix_guard, prefix_guard_id(str(*from_pool, "id"), cidr->str()),
+                      {{"subnet_id", id}});
     s["service_types"] = json::array();
     s["segment_id"] = nullptr;
     s["dns_publish_fixed_ip"] = false;
@@ -353,6 +365,7 @@ void network_api::add_subnet_operations() {
       touch(updated, c.call.now);
       edit.put(kinds::port, pid, updated);
     }
+    drop_prefix_guard(edit, *s);
     edit.erase(kinds::subnet, id);
     return committed(api_support::api_no_content(), edit);
   });

@@ -1,6 +1,7 @@
 #include "actors/network_agent/kernel_worker.hpp"
 
 #include "actors/network_agent/dhcp_service.hpp"
+#include "actors/network_agent/firewall_sync.hpp"
 
 #include <memory>
 
@@ -17,6 +18,7 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
   auto kernel = std::make_shared<std::unique_ptr<netlink::netlink_driver>>();
   auto dhcp = std::make_shared<dhcp_service>(netns_path, std::move(node), std::move(dhcp_dir));
   self->attach_functor([dhcp] { dhcp->stop_all(); });
+  auto firewall = std::make_shared<firewall_sync>(netns_path);
   auto open = [kernel, netns_path]() -> netlink::netlink_driver& {
     if (!*kernel)
       *kernel = netlink::open_netlink_driver(netns_path);
@@ -34,16 +36,21 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
           return caf::make_error(caf::sec::runtime_error, e.what());
         }
       },
-      [open, config, dhcp](resync_atom,
-                           const std::string& bindings) -> caf::result<std::string> {
+      [open, config, dhcp, firewall](resync_atom, const std::string& bindings,
+                                     const std::string& security) -> caf::result<std::string> {
         try {
           auto parsed = nlohmann::json::parse(bindings, nullptr, false);
           if (!parsed.is_array())
             parsed = nlohmann::json::array();
           std::vector<std::string> dhcp_errors;
           dhcp->sync(open(), parsed, dhcp_errors);
+          // Rules before devices: a new port's tap is never plugged unfiltered.
+          auto groups = nlohmann::json::parse(security, nullptr, false);
+          auto firewall_errors =
+              firewall->sync(parsed, groups.is_object() ? groups : nlohmann::json::object());
           auto r = sync_host(open(), parsed, config);
           r.errors.insert(r.errors.end(), dhcp_errors.begin(), dhcp_errors.end());
+          r.errors.insert(r.errors.end(), firewall_errors.begin(), firewall_errors.end());
           return nlohmann::json{{"up", r.up}, {"down", r.down}, {"removed", r.removed},
                                 {"errors", r.errors}}
               .dump();

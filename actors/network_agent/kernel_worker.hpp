@@ -4,9 +4,10 @@
 // affects the calling thread). The worker owns the driver, opened lazily.
 //
 //   (probe_atom)                    -> (std::vector<std::string> link kinds the kernel can make)
-//   (resync_atom, std::string bindings JSON) -> (std::string sync_result JSON)
+//   (resync_atom, std::string bindings JSON, std::string security groups JSON)
+//                                   -> (std::string sync_result JSON)
 // A resync serves DHCP first (its ports' taps must exist to be plugged),
-// then brings the devices in line. When the worker ends, so do the DHCP
+// enforces the security groups, then brings the devices in line. When the worker ends, so do the DHCP
 // servers it runs.
 
 #include <caf/atom.hpp>

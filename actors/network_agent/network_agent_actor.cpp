@@ -106,10 +106,16 @@ private:
       delayed_send(this, resync_interval_, tick_atom::value);
       return;
     }
-    request(server, server_timeout, msg::context{}, msg::get_host_ports_request{env().node})
+    // A long poll: the server answers at once when something changed since
+    // the last pass, else after one resync interval (the pass that repairs
+    // drift in the kernel).
+    msg::get_host_ports_request r{env().node, generation_,
+                                  static_cast<uint32_t>(resync_interval_.count())};
+    request(server, server_timeout + resync_interval_, msg::context{}, r)
         .then(
             [this, server](msg::get_host_ports_reply& reply) {
-              apply(server, json::parse(reply.bindings, nullptr, false));
+              generation_ = reply.generation;
+              apply(server, reply);
             },
             [this](caf::error& e) {
               LOG_WARN(env().role, "bindings not fetched: {}", runtime::to_error(e).message);
@@ -117,10 +123,11 @@ private:
             });
   }
 
-  void apply(const caf::actor& server, json bindings) {
+  void apply(const caf::actor& server, const msg::get_host_ports_reply& reply) {
+    json bindings = json::parse(reply.bindings, nullptr, false);
     if (!bindings.is_array())
       bindings = json::array();
-    request(worker_, kernel_timeout, resync_atom::value, bindings.dump())
+    request(worker_, kernel_timeout, resync_atom::value, reply.bindings, reply.security_groups)
         .then(
             [this, server, bindings](std::string& result) {
               const json r = json::parse(result);
@@ -151,14 +158,13 @@ private:
     for (auto& p : down)
       if (known[p] == "ACTIVE")
         r.down.push_back(p);
+    // The next fetch waits at the server (a long poll), so it starts at once.
     if (r.up.empty() && r.down.empty()) {
-      delayed_send(this, resync_interval_, tick_atom::value);
+      send(this, tick_atom::value);
       return;
     }
     request(server, server_timeout, msg::context{}, r)
-        .then([this](msg::update_port_status_reply&) {
-                delayed_send(this, resync_interval_, tick_atom::value);
-              },
+        .then([this](msg::update_port_status_reply&) { send(this, tick_atom::value); },
               [this](caf::error& e) {
                 LOG_WARN(env().role, "port status not taken: {}", runtime::to_error(e).message);
                 delayed_send(this, resync_interval_, tick_atom::value);
@@ -186,6 +192,7 @@ private:
   std::chrono::milliseconds resync_interval_;
   std::chrono::seconds report_interval_;
   int64_t started_at_ = 0;
+  uint64_t generation_ = 0; // of the server's model at the last fetch
   caf::actor worker_;
   std::vector<std::string> device_kinds_;
   std::vector<std::string> last_errors_;

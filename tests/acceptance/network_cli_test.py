@@ -5,8 +5,11 @@ gateway) and list, port create/list/show/set/delete, the errors the
 CLI shows for an address already in use and an overlapping subnet, and
 (as root, where the agents can build devices) a server booted onto a
 network with `server create --network`, its address on the subnet, and
-its port released by `server delete`; security groups and rules (a
-port in a group, the group in use until the port goes)."""
+its port released by `server delete`, a security group added to and
+removed from it (`server add/remove security group`); security groups and rules (a
+port in a group, the group in use until the port goes); subnet pools
+(subnets carved from a pool in order, --prefix-length, the pool in use
+until its subnets go, list/show/set)."""
 
 import os
 import sys
@@ -92,6 +95,14 @@ class NetworkCli(CliTestCase):
         self.assertIn("10.40.0.", str(server["addresses"]))
         ports = self.osc_json("port", "list", "--server", "vm-net")
         self.assertEqual(len(ports), 1)
+        # Nova's security-group actions: the server's port follows. (This
+        # CLI looks the group up through Nova's proxy, which takes ids only.)
+        group = self.osc_json("security", "group", "create", "sg-cli")["id"]
+        self.osc("server", "add", "security", "group", "vm-net", group)
+        self.assertIn(group, self.osc_json("port", "show", ports[0]["ID"])["security_group_ids"])
+        self.osc("server", "remove", "security", "group", "vm-net", group)
+        self.assertNotIn(group, self.osc_json("port", "show", ports[0]["ID"])["security_group_ids"])
+        self.osc("security", "group", "delete", group)
         self.osc("server", "delete", "--wait", "vm-net")
         self.assertTrue(wait_until(
             lambda: not self.osc_json("port", "list", "--network", "net-s"), 15, 0.5))
@@ -122,6 +133,39 @@ class NetworkCli(CliTestCase):
         self.osc("security", "group", "delete", "web")
         self.osc("network", "delete", "net-sg")
 
+    def test_subnet_pools(self):
+        pool = self.osc_json("subnet", "pool", "create", "--pool-prefix", "10.50.0.0/16",
+                             "--default-prefix-length", "24", "pool1")
+        self.assertEqual(pool["prefixes"], ["10.50.0.0/16"])
+        self.assertEqual((str(pool["default_prefixlen"]), pool["ip_version"]), ("24", 4))
+        self.osc("network", "create", "net-pool")
+        first = self.osc_json("subnet", "create", "--subnet-pool", "pool1", "--network",
+                              "net-pool", "s1")
+        self.assertEqual((first["cidr"], first["subnetpool_id"]), ("10.50.0.0/24", pool["id"]))
+        second = self.osc_json("subnet", "create", "--subnet-pool", "pool1", "--network",
+                               "net-pool", "s2")
+        self.assertEqual(second["cidr"], "10.50.1.0/24")
+        small = self.osc_json("subnet", "create", "--subnet-pool", "pool1", "--prefix-length",
+                              "26", "--network", "net-pool", "s3")
+        self.assertEqual(small["cidr"], "10.50.2.0/26")
+
+        in_use = self.osc("subnet", "pool", "delete", "pool1", check=False)
+        self.assertNotEqual(in_use.returncode, 0)
+        self.assertIn("Subnet pool has existing allocations", in_use.stderr)
+
+        listed = self.osc_json("subnet", "pool", "list")
+        self.assertIn("pool1", [p["Name"] for p in listed])
+        self.osc("subnet", "pool", "set", "--name", "pool2", "--pool-prefix", "10.60.0.0/16",
+                 "--description", "two prefixes", "pool1")
+        shown = self.osc_json("subnet", "pool", "show", "pool2")
+        self.assertEqual(sorted(shown["prefixes"]), ["10.50.0.0/16", "10.60.0.0/16"])
+        self.assertEqual(shown["description"], "two prefixes")
+
+        self.osc("subnet", "delete", "s1", "s2", "s3")
+        self.osc("subnet", "pool", "delete", "pool2")
+        self.assertNotIn("pool2", [p["Name"] for p in self.osc_json("subnet", "pool", "list")])
+        self.osc("network", "delete", "net-pool")
+
     def test_provider_networks_as_admin(self):
         flat = self.osc_json("network", "create", "--provider-network-type", "flat",
                              "--provider-physical-network", "physnet1", "--share", "flat-1")
@@ -140,6 +184,57 @@ class NetworkCli(CliTestCase):
         self.assertNotEqual(out_of_range.returncode, 0)
         self.osc("network", "set", "--name", "vlan-1b", "vlan-1")
         self.osc("network", "delete", "flat-1", "vlan-1b")
+
+
+    def test_routers_and_floating_ips(self):
+        ext = self.osc_json("network", "create", "--external", "--provider-network-type", "flat",
+                            "--provider-physical-network", "physnet1", "ext")
+        self.assertTrue(ext["router:external"])
+        self.osc("subnet", "create", "--no-dhcp", "--subnet-range", "203.0.113.0/24",
+                 "--allocation-pool", "start=203.0.113.100,end=203.0.113.200",
+                 "--gateway", "203.0.113.1", "--network", "ext", "ext-sub")
+        self.osc("network", "create", "net-r")
+        self.osc("subnet", "create", "--network", "net-r", "--subnet-range", "10.30.0.0/24",
+                 "sub-r")
+        router = self.osc_json("router", "create", "r1")
+        self.assertEqual(router["status"], "ACTIVE")
+        self.assertFalse(router["external_gateway_info"])
+
+        self.osc("router", "add", "subnet", "r1", "sub-r")
+        self.osc("router", "set", "--external-gateway", "ext", "r1")
+        shown = self.osc_json("router", "show", "r1")
+        gateway = shown["external_gateway_info"]
+        self.assertEqual((gateway["network_id"], gateway["enable_snat"]), (ext["id"], True))
+        self.assertEqual([ip["ip_address"] for ip in gateway["external_fixed_ips"]],
+                         ["203.0.113.100"])
+        self.assertEqual([i["ip_address"] for i in shown["interfaces_info"]], ["10.30.0.1"])
+
+        fip = self.osc_json("floating", "ip", "create", "ext")
+        self.assertEqual((fip["floating_ip_address"], fip["status"]), ("203.0.113.101", "DOWN"))
+        self.assertFalse(fip["port_id"])
+        port = self.osc_json("port", "create", "--network", "net-r", "port-r")
+        self.osc("floating", "ip", "set", "--port", "port-r", fip["id"])
+        associated = self.osc_json("floating", "ip", "show", fip["id"])
+        self.assertEqual((associated["port_id"], associated["router_id"]),
+                         (port["id"], router["id"]))
+        self.assertEqual(associated["fixed_ip_address"], port["fixed_ips"][0]["ip_address"])
+
+        # The floating IP needs the interface; the interface keeps the router.
+        needed = self.osc("router", "remove", "subnet", "r1", "sub-r", check=False)
+        self.assertNotEqual(needed.returncode, 0)
+        self.assertIn("required by one or more floating IPs", needed.stderr)
+        self.osc("floating", "ip", "unset", "--port", fip["id"])
+        self.assertFalse(self.osc_json("floating", "ip", "show", fip["id"])["port_id"])
+        in_use = self.osc("router", "delete", "r1", check=False)
+        self.assertNotEqual(in_use.returncode, 0)
+        self.assertIn(f"Router {router['id']} still has ports", in_use.stderr)
+
+        self.osc("router", "remove", "subnet", "r1", "sub-r")
+        self.assertEqual(self.osc_json("router", "show", "r1")["interfaces_info"], [])
+        self.osc("floating", "ip", "delete", fip["id"])
+        self.osc("router", "delete", "r1")
+        self.osc("port", "delete", "port-r")
+        self.osc("network", "delete", "net-r", "ext")
 
 
 if __name__ == "__main__":

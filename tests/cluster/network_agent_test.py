@@ -359,6 +359,65 @@ class NetworkAgent(unittest.TestCase):
                 "GET", f"/ports?network_id={n['id']}")["ports"], 15, 0.2))
             self.api("DELETE", "/networks/" + n["id"], expect=204)
 
+    def boot_on_port(self, name, port, host):
+        r = self.nova("POST", "/servers", {"server": {
+            "name": name, "imageRef": self.image, "flavorRef": self.flavor,
+            "networks": [{"port": port["id"]}], "availability_zone": "nova:" + host}})
+        self.assertEqual(r.status, 202, r)
+        sid = r.json()["server"]["id"]
+        self.assertTrue(wait_until(lambda: self.nova("GET", f"/servers/{sid}").json()["server"][
+            "status"] in ("ACTIVE", "ERROR"), 60, 0.2))
+        server = self.nova("GET", f"/servers/{sid}").json()["server"]
+        self.assertEqual(server["status"], "ACTIVE", server.get("fault"))
+        return server
+
+    def test_security_groups_are_enforced_on_the_hosts(self):
+        net = self.network("guarded", "10.80.0.0/24")
+        # A group with no ingress rule (and Neutron's two egress rules).
+        web = self.api("POST", "/security-groups",
+                       {"security_group": {"name": "web"}}, 201)["security_group"]
+        ports = [self.api("POST", "/ports", {"port": {
+            "network_id": net["id"], "security_groups": [web["id"]]}}, 201)["port"]
+            for _ in range(2)]
+        a = self.boot_on_port("sg-1", ports[0], "cmp-1")
+        b = self.boot_on_port("sg-2", ports[1], "cmp-2")
+        guest_a, guest_b = "stratus-guest-" + a["id"], "stratus-guest-" + b["id"]
+        address_a, address_b = self.address(a, net), self.address(b, net)
+        # Both leased their addresses (DHCP passes), but no rule lets ICMP in.
+        self.assertFalse(self.pings(guest_a, address_b))
+
+        rule = self.api("POST", "/security-group-rules", {"security_group_rule": {
+            "security_group_id": web["id"], "direction": "ingress", "protocol": "icmp",
+            "remote_ip_prefix": "10.80.0.0/24"}}, 201)["security_group_rule"]
+        self.assertTrue(wait_until(lambda: self.pings(guest_a, address_b), 10, 0.1))
+        self.assertTrue(self.pings(guest_b, address_a))
+        # The host's ruleset says so too, in the group's own chains.
+        listing = sh("ip", "netns", "exec", self.host_netns("cmp-2"), "nft", "list", "table",
+                     "inet", "stratus").stdout
+        self.assertIn("jump sg_in_" + web["id"], listing)
+        self.assertIn("ip saddr 10.80.0.0/24", listing)
+
+        # A guest sending from an address that is not its port's is dropped.
+        sh("ip", "-n", guest_a, "addr", "add", "10.80.0.200/24", "dev", "eth0")
+        spoofed = sh("ip", "netns", "exec", guest_a, "ping", "-c1", "-W1", "-I", "10.80.0.200",
+                     address_b, check=False)
+        self.assertNotEqual(spoofed.returncode, 0, spoofed.stdout)
+        self.assertTrue(self.pings(guest_a, address_b))
+
+        # Taking the rule away stops it (the benchmark measures how fast).
+        self.api("DELETE", "/security-group-rules/" + rule["id"], expect=204)
+        self.assertTrue(wait_until(lambda: not self.pings(guest_a, address_b), 10, 0.1))
+
+        # Without port security, the port is not filtered at all.
+        self.api("PUT", "/ports/" + ports[1]["id"],
+                 {"port": {"security_groups": [], "port_security_enabled": False}}, 200)
+        self.assertTrue(wait_until(lambda: self.pings(guest_a, address_b), 10, 0.1))
+        self.delete_servers(a, b)
+        for p in ports:
+            self.api("DELETE", "/ports/" + p["id"], expect=204)
+        self.api("DELETE", "/security-groups/" + web["id"], expect=204)
+        self.api("DELETE", "/networks/" + net["id"], expect=204)
+
     def test_a_killed_node_resyncs_without_disturbing_traffic(self):
         net = self.network("steady", "10.70.0.0/24")
         a, b = self.boot("k-1", net, "cmp-1"), self.boot("k-2", net, "cmp-2")

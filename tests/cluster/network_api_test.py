@@ -119,7 +119,8 @@ class NetworkApi(unittest.TestCase):
                          "provider")
         resources = {r["collection"] for r in self.api("GET", "").json()["resources"]}
         self.assertEqual(resources, {"networks", "subnets", "ports", "security-groups",
-                                     "security-group-rules"})
+                                     "security-group-rules", "subnetpools", "routers",
+                                     "floatingips"})
 
 
 if __name__ == "__main__":
