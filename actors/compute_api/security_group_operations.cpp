@@ -269,6 +269,35 @@ std::optional<compute_result> check_property(const json& group, const char* name
 }
 
 /// An integer as Python's int() reads it; nothing if it is not one.
+/// Creates or updates a group through the Networking API from the
+/// request's {"security_group": {name, description}}; Neutron's 409 is
+/// answered as `on_conflict`.
+compute_result write_group(compute_call& c, const std::string& operation, msg::named_values path,
+                           msg::errc on_conflict) {
+  if (c.at_least(max_proxy_minor + 1))
+    return proxy_gone();
+  json group;
+  if (auto bad = from_body(c, "security_group", group))
+    return *bad;
+  for (const char* property : {"name", "description"})
+    if (auto bad = check_property(group, property))
+      return *bad;
+  network_plan plan;
+  plan.calls.push_back(network_call(
+      operation, std::move(path),
+      {{"security_group", {{"name", group["name"]}, {"description", group["description"]}}}}));
+  plan.done = [groups = c.cell.security_groups,
+               on_conflict](const msg::api_call_reply& last) -> api_support::api_answer {
+    if (last.status >= 300)
+      return neutron_failure(last, {{401, msg::errc::invalid}, {409, on_conflict}});
+    const json written = json::parse(last.body, nullptr, false).value("security_group", json::object());
+    return api_json(200, {{"security_group", group_view(groups, written)}});
+  };
+  compute_result r;
+  r.network = std::move(plan);
+  return r;
+}
+
 std::optional<int64_t> python_int(const json& v) {
   if (v.is_number_integer())
     return v.get<int64_t>();
@@ -494,27 +523,8 @@ void compute_api::add_security_group_operations() {
   });
 
   add("os_compute_api:os-security-groups:create", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
-    json group;
-    if (auto bad = from_body(c, "security_group", group))
-      return *bad;
-    for (const char* property : {"name", "description"})
-      if (auto bad = check_property(group, property))
-        return *bad;
-    network_plan plan;
-    plan.calls.push_back(network_call(
-        "create_security_group", {},
-        {{"security_group", {{"name", group["name"]}, {"description", group["description"]}}}}));
-    plan.done = [groups = c.cell.security_groups](const msg::api_call_reply& last) -> api_support::api_answer {
-      if (last.status >= 300) // a 409 is the default group or the quota: Nova's limit exceeded
-        return neutron_failure(last, {{401, msg::errc::invalid}, {409, msg::errc::forbidden}});
-      const json made = json::parse(last.body, nullptr, false).value("security_group", json::object());
-      return api_json(200, {{"security_group", group_view(groups, made)}});
-    };
-    compute_result r;
-    r.network = std::move(plan);
-    return r;
+    // A 409 is the default group or the quota: Nova's limit exceeded.
+    return write_group(c, "create_security_group", {}, msg::errc::forbidden);
   });
 
   add("os_compute_api:os-security-groups:update", [](compute_call& c) -> compute_result {
@@ -524,25 +534,9 @@ void compute_api::add_security_group_operations() {
     const json* g = path_group(c, failed);
     if (!g)
       return failed;
-    json group;
-    if (auto bad = from_body(c, "security_group", group))
-      return *bad;
-    for (const char* property : {"name", "description"})
-      if (auto bad = check_property(group, property))
-        return *bad;
-    network_plan plan;
-    plan.calls.push_back(network_call(
-        "update_security_group", {{"security_group_id", str(*g, "id")}},
-        {{"security_group", {{"name", group["name"]}, {"description", group["description"]}}}}));
-    plan.done = [groups = c.cell.security_groups](const msg::api_call_reply& last) -> api_support::api_answer {
-      if (last.status >= 300) // renaming the default group: not allowed
-        return neutron_failure(last, {{401, msg::errc::invalid}, {409, msg::errc::invalid}});
-      const json updated = json::parse(last.body, nullptr, false).value("security_group", json::object());
-      return api_json(200, {{"security_group", group_view(groups, updated)}});
-    };
-    compute_result r;
-    r.network = std::move(plan);
-    return r;
+    // A 409 is renaming the default group: not allowed.
+    return write_group(c, "update_security_group", {{"security_group_id", str(*g, "id")}},
+                       msg::errc::invalid);
   });
 
   add("os_compute_api:os-security-groups:delete", [](compute_call& c) -> compute_result {

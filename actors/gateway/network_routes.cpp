@@ -13,44 +13,25 @@ api_routes network_routes() {
     api.routes.push_back(make_route(method, "/v2.0" + pattern, op));
   };
   add("GET", "", "get_resources");
-  for (const char* kind : {"network", "subnet", "port"}) {
-    const std::string k = kind;
-    const std::string collection = "/" + k + "s";
-    const std::string one = collection + "/{" + k + "_id}";
-    add("GET", collection, "get_" + k);
-    add("POST", collection, "create_" + k);
-    add("GET", one, "get_" + k);
-    add("PUT", one, "update_" + k);
-    add("DELETE", one, "delete_" + k);
-  }
-  for (const char* kind : {"security_group", "security_group_rule"}) {
-    const std::string k = kind;
-    std::string collection = "/" + k + "s";
-    std::replace(collection.begin(), collection.end(), '_', '-'); // /security-groups
-    const std::string one = collection + "/{" + k + "_id}";
-    add("GET", collection, "get_" + k);
-    add("POST", collection, "create_" + k);
-    add("GET", one, "get_" + k);
-    add("DELETE", one, "delete_" + k);
-  }
-  add("PUT", "/security-groups/{security_group_id}", "update_security_group");
-  for (const char* kind : {"router", "floatingip"}) {
-    const std::string k = kind;
-    const std::string collection = "/" + k + "s";
-    const std::string one = collection + "/{" + k + "_id}";
-    add("GET", collection, "get_" + k);
-    add("POST", collection, "create_" + k);
-    add("GET", one, "get_" + k);
-    add("PUT", one, "update_" + k);
-    add("DELETE", one, "delete_" + k);
-  }
+  // The routes of each resource: /<kinds> and /<kinds>/{<kind>_id}
+  // ("_" becomes "-" in the path: /security-groups).
+  auto resource = [&add](const std::string& kind, bool updatable) {
+    std::string collection = "/" + kind + "s";
+    std::replace(collection.begin(), collection.end(), '_', '-');
+    const std::string one = collection + "/{" + kind + "_id}";
+    add("GET", collection, "get_" + kind);
+    add("POST", collection, "create_" + kind);
+    add("GET", one, "get_" + kind);
+    if (updatable)
+      add("PUT", one, "update_" + kind);
+    add("DELETE", one, "delete_" + kind);
+  };
+  for (const char* kind : {"network", "subnet", "port", "security_group", "router", "floatingip",
+                           "subnetpool"})
+    resource(kind, true);
+  resource("security_group_rule", false); // rules are never updated
   add("PUT", "/routers/{router_id}/add_router_interface", "add_router_interface");
   add("PUT", "/routers/{router_id}/remove_router_interface", "remove_router_interface");
-  add("GET", "/subnetpools", "get_subnetpool");
-  add("POST", "/subnetpools", "create_subnetpool");
-  add("GET", "/subnetpools/{subnetpool_id}", "get_subnetpool");
-  add("PUT", "/subnetpools/{subnetpool_id}", "update_subnetpool");
-  add("DELETE", "/subnetpools/{subnetpool_id}", "delete_subnetpool");
   add("PUT", "/subnetpools/{subnetpool_id}/add_prefixes", "add_prefixes");
   add("PUT", "/subnetpools/{subnetpool_id}/remove_prefixes", "remove_prefixes");
   add("GET", "/extensions", "get_extension");

@@ -74,26 +74,10 @@ api_result network_api::update_floating_ip_status(const std::string& host,
                                                   const std::vector<std::string>& up,
                                                   const std::vector<std::string>& down,
                                                   int64_t now) {
-  model_edit edit(model_);
-  uint32_t changed = 0;
-  auto set = [&](const std::string& id, const char* status) {
-    const json* f = model_.find(kinds::floatingip, id);
-    if (!f || str(*f, "status") == status)
-      return;
-    const json* r = model_.find(kinds::router, str(*f, "router_id"));
-    if (!r || str(*r, "l3_host") != host)
-      return; // not (or no longer) this host's to realise
-    json updated = *f;
-    updated["status"] = status;
-    touch(updated, now);
-    edit.put(kinds::floatingip, id, updated);
-    ++changed;
-  };
-  for (auto& id : up)
-    set(id, "ACTIVE");
-  for (auto& id : down)
-    set(id, "DOWN");
-  return committed(json_reply(200, {{"changed", changed}}), edit);
+  return set_statuses(model_, kinds::floatingip, up, down, now, [&](const json& f) {
+    const json* r = model_.find(kinds::router, str(f, "router_id"));
+    return r && str(*r, "l3_host") == host; // else not (or no longer) this host's to realise
+  });
 }
 
 void network_api::add_floating_ip_operations() {

@@ -143,23 +143,8 @@ const json* network_api::dhcp_port_on(const std::string& network_id, const std::
 api_result network_api::update_port_status(const std::string& host,
                                            const std::vector<std::string>& up,
                                            const std::vector<std::string>& down, int64_t now) {
-  model_edit edit(model_);
-  uint32_t changed = 0;
-  auto set = [&](const std::string& id, const char* status) {
-    const json* p = model_.find(kinds::port, id);
-    if (!p || str(*p, "binding:host_id") != host || str(*p, "status") == status)
-      return;
-    json updated = *p;
-    updated["status"] = status;
-    touch(updated, now);
-    edit.put(kinds::port, id, updated);
-    ++changed;
-  };
-  for (auto& id : up)
-    set(id, "ACTIVE");
-  for (auto& id : down)
-    set(id, "DOWN");
-  return committed(json_reply(200, {{"changed", changed}}), edit);
+  return set_statuses(model_, kinds::port, up, down, now,
+                      [&](const json& p) { return str(p, "binding:host_id") == host; });
 }
 
 api_result network_api::allocate_ports(const std::string& instance_id,

@@ -457,6 +457,28 @@ api_result committed(api_result reply, model_edit& edit) {
   return reply;
 }
 
+api_result set_statuses(network_model& model, const std::string& kind,
+                        const std::vector<std::string>& up, const std::vector<std::string>& down,
+                        int64_t now, const std::function<bool(const json&)>& reports_on) {
+  model_edit edit(model);
+  uint32_t changed = 0;
+  auto set = [&](const std::string& id, const char* status) {
+    const json* record = model.find(kind, id);
+    if (!record || str(*record, "status") == status || !reports_on(*record))
+      return;
+    json updated = *record;
+    updated["status"] = status;
+    touch(updated, now);
+    edit.put(kind, id, updated);
+    ++changed;
+  };
+  for (auto& id : up)
+    set(id, "ACTIVE");
+  for (auto& id : down)
+    set(id, "DOWN");
+  return committed(json_reply(200, {{"changed", changed}}), edit);
+}
+
 api_result create_resources(network_call& c, network_model& model, const std::string& kind,
                             const create_one_fn& create_one,
                             const std::function<json(const json&)>& render) {

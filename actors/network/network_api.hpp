@@ -275,6 +275,13 @@ private:
 /// The reply once `edit`'s changes are handed over for writing.
 api_result committed(api_result reply, model_edit& edit);
 
+/// What an agent reports: records of `kind` it realised (up: ACTIVE) or
+/// could not (down: DOWN), among those `reports_on` says are its own;
+/// answers {"changed": N}.
+api_result set_statuses(network_model& model, const std::string& kind,
+                        const std::vector<std::string>& up, const std::vector<std::string>& down,
+                        int64_t now, const std::function<bool(const json&)>& reports_on);
+
 /// What a POST of one resource ({"network": {…}}) or many ({"networks":
 /// […]}) answers: 201 with what `render` shows of each record `create_one`
 /// made (or its error). All or nothing: a failure undoes the ones before.

@@ -504,15 +504,25 @@ void network_api::add_router_operations() {
     return n && (owns(c, *n) || n->value("shared", false));
   };
 
-  add("add_router_interface", [this, visible, read_interface, check_subnets, interface_info,
-                               subnet_visible](network_call& c) -> api_result {
+  // The router an interface request names (visible to the caller) and
+  // the subnet or port it gives.
+  auto interface_request = [this, visible, read_interface](
+                               const network_call& c, bool removing, json& router,
+                               std::string& subnet_id, std::string& port_id) -> std::optional<api_result> {
     const auto id = c.call.path("router_id");
     const json* found = model_.find(kinds::router, id);
     if (!found || !visible(c, *found))
       return router_not_found(id);
-    json router = *found;
+    router = *found;
+    return read_interface(c.call.body, removing, subnet_id, port_id);
+  };
+
+  add("add_router_interface", [this, interface_request, check_subnets, interface_info,
+                               subnet_visible](network_call& c) -> api_result {
+    const auto id = c.call.path("router_id");
+    json router;
     std::string subnet_id, port_id;
-    if (auto bad = read_interface(c.call.body, false, subnet_id, port_id))
+    if (auto bad = interface_request(c, false, router, subnet_id, port_id))
       return *bad;
     model_edit edit(model_);
     if (!port_id.empty()) {
@@ -568,15 +578,12 @@ void network_api::add_router_operations() {
                      edit);
   });
 
-  add("remove_router_interface", [this, visible, read_interface, interface_info](
+  add("remove_router_interface", [this, interface_request, interface_info](
                                      network_call& c) -> api_result {
     const auto id = c.call.path("router_id");
-    const json* found = model_.find(kinds::router, id);
-    if (!found || !visible(c, *found))
-      return router_not_found(id);
-    json router = *found;
+    json router;
     std::string subnet_id, port_id;
-    if (auto bad = read_interface(c.call.body, true, subnet_id, port_id))
+    if (auto bad = interface_request(c, true, router, subnet_id, port_id))
       return *bad;
     const json* port = nullptr;
     if (!port_id.empty()) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/network/network_api.hpp"
+#include "tests/unit/network_api_calls.hpp"
 
 using namespace stratus;
 using namespace stratus::network;
@@ -31,23 +32,11 @@ protected:
   api_result run(const std::string& op, const json& body = nullptr, msg::named_values path = {},
                  msg::named_values query = {}, bool admin = true,
                  const std::string& project = "p1") {
-    msg::context ctx;
-    ctx.request_id = "req-test";
-    ctx.caller.project_id = project;
-    if (admin)
-      ctx.caller.roles = {"admin"};
-    else
-      ctx.caller.roles = {"member"};
-    msg::api_call_request req;
-    req.operation = op;
-    req.body = body.is_null() ? "" : body.dump();
-    req.path = std::move(path);
-    req.query = std::move(query);
-    return api.handle(ctx, req, now);
+    return test::call(api, now, op, body, std::move(path), std::move(query), admin, project);
   }
 
   static json body_of(const api_result& r) {
-    return r.reply.body.empty() ? json() : json::parse(r.reply.body);
+    return test::body_of(r);
   }
   static std::string error_type(const api_result& r) {
     return body_of(r)["NeutronError"]["type"];

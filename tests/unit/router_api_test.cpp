@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/network/network_api.hpp"
+#include "tests/unit/network_api_calls.hpp"
 
 using namespace stratus;
 using namespace stratus::network;
@@ -39,18 +40,10 @@ protected:
 
   api_result run(const std::string& op, const json& body = nullptr, msg::named_values path = {},
                  bool admin = false, const std::string& project = "p1") {
-    msg::context ctx;
-    ctx.request_id = "req-test";
-    ctx.caller.project_id = project;
-    ctx.caller.roles = admin ? std::vector<std::string>{"admin"} : std::vector<std::string>{"member"};
-    msg::api_call_request req;
-    req.operation = op;
-    req.body = body.is_null() ? "" : body.dump();
-    req.path = std::move(path);
-    return api.handle(ctx, req, now);
+    return test::call(api, now, op, body, std::move(path), {}, admin, project);
   }
   static json body_of(const api_result& r) {
-    return r.reply.body.empty() ? json() : json::parse(r.reply.body);
+    return test::body_of(r);
   }
   static std::string error_of(const api_result& r) {
     return body_of(r)["NeutronError"].value("type", "") + ": " +
