@@ -40,7 +40,10 @@ class Cluster:
         self.state = os.path.join(self.dir, "state")
 
     def __enter__(self):
-        lines = ["[cluster]", "heartbeat_ms = 200"]
+        # User-mode Linux kernels stall for longer than a namespace under
+        # load: a slower heartbeat keeps a busy one from being taken for dead.
+        heartbeat_ms = 1000 if self.compute_host_kind == "uml" else 200
+        lines = ["[cluster]", f"heartbeat_ms = {heartbeat_ms}"]
         for role, settings in self.role_settings.items():
             lines.append(f"[roles.{role}]")
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
