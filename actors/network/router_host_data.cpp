@@ -63,6 +63,7 @@ json network_api::host_routers(const std::string& host, int64_t) const {
                   {"fixed_ips", ips},
                   {"network_id", str(p, "network_id")},
                   {"bridge", bridge_name(str(p, "network_id"))},
+                  {"tap", tap_name(pid)},
                   {"mtu", n ? n->value("mtu", 1500) : 1500},
                   {"bound", str(p, "binding:vif_type") == "bridge"}};
       if (owner == router_interface_owner) {

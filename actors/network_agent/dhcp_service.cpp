@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "actors/common/json_fields.hpp"
+#include "actors/network_agent/agent_namespace.hpp"
 #include "drivers/netlink/libnl/libnl_driver.hpp"
 #include "drivers/netlink/namespace_process.hpp"
 #include "drivers/netlink/netlink_driver.hpp"
@@ -58,8 +59,7 @@ dhcp_service::dhcp_service(std::string host_netns, std::string node,
     : host_netns_(std::move(host_netns)), node_(std::move(node)), dir_(std::move(state_dir)) {}
 
 std::string dhcp_service::namespace_of(const std::string& network_id) const {
-  // On a real host Neutron's name; hosts sharing one machine add theirs.
-  return host_netns_.empty() ? "qdhcp-" + network_id : "qdhcp-" + network_id + "-" + node_;
+  return agent_namespace("qdhcp-" + network_id, host_netns_, node_);
 }
 
 void dhcp_service::sync(netlink::netlink_driver& host, const json& bindings,

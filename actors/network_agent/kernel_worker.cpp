@@ -2,6 +2,7 @@
 
 #include "actors/network_agent/dhcp_service.hpp"
 #include "actors/network_agent/firewall_sync.hpp"
+#include "actors/network_agent/router_service.hpp"
 
 #include <memory>
 
@@ -16,8 +17,12 @@ namespace stratus::network_agent {
 caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path,
                             host_config config, std::string node, std::string dhcp_dir) {
   auto kernel = std::make_shared<std::unique_ptr<netlink::netlink_driver>>();
-  auto dhcp = std::make_shared<dhcp_service>(netns_path, std::move(node), std::move(dhcp_dir));
-  self->attach_functor([dhcp] { dhcp->stop_all(); });
+  auto dhcp = std::make_shared<dhcp_service>(netns_path, node, std::move(dhcp_dir));
+  auto routers = std::make_shared<router_service>(netns_path, node);
+  self->attach_functor([dhcp, routers] {
+    dhcp->stop_all();
+    routers->stop_all();
+  });
   auto firewall = std::make_shared<firewall_sync>(netns_path);
   auto open = [kernel, netns_path]() -> netlink::netlink_driver& {
     if (!*kernel)
@@ -36,14 +41,19 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
           return caf::make_error(caf::sec::runtime_error, e.what());
         }
       },
-      [open, config, dhcp, firewall](resync_atom, const std::string& bindings,
-                                     const std::string& security) -> caf::result<std::string> {
+      [open, config, dhcp, routers, firewall](
+          resync_atom, const std::string& bindings, const std::string& security,
+          const std::string& host_routers) -> caf::result<std::string> {
         try {
-          auto parsed = nlohmann::json::parse(bindings, nullptr, false);
-          if (!parsed.is_array())
-            parsed = nlohmann::json::array();
+          auto array = [](const std::string& text) {
+            auto parsed = nlohmann::json::parse(text, nullptr, false);
+            return parsed.is_array() ? parsed : nlohmann::json::array();
+          };
+          auto parsed = array(bindings);
+          // DHCP servers' and routers' taps must exist to be plugged.
           std::vector<std::string> dhcp_errors;
           dhcp->sync(open(), parsed, dhcp_errors);
+          const auto floating_ips = routers->sync(open(), array(host_routers), dhcp_errors);
           // Rules before devices: a new port's tap is never plugged unfiltered.
           auto groups = nlohmann::json::parse(security, nullptr, false);
           auto firewall_errors =
@@ -51,8 +61,12 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
           auto r = sync_host(open(), parsed, config);
           r.errors.insert(r.errors.end(), dhcp_errors.begin(), dhcp_errors.end());
           r.errors.insert(r.errors.end(), firewall_errors.begin(), firewall_errors.end());
-          return nlohmann::json{{"up", r.up}, {"down", r.down}, {"removed", r.removed},
-                                {"errors", r.errors}}
+          return nlohmann::json{{"up", r.up},
+                                {"down", r.down},
+                                {"removed", r.removed},
+                                {"errors", r.errors},
+                                {"floating_ips_up", floating_ips.up},
+                                {"floating_ips_down", floating_ips.down}}
               .dump();
         } catch (const std::exception& e) {
           return caf::make_error(caf::sec::runtime_error, e.what());

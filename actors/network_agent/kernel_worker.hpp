@@ -4,11 +4,13 @@
 // affects the calling thread). The worker owns the driver, opened lazily.
 //
 //   (probe_atom)                    -> (std::vector<std::string> link kinds the kernel can make)
-//   (resync_atom, std::string bindings JSON, std::string security groups JSON)
-//                                   -> (std::string sync_result JSON)
-// A resync serves DHCP first (its ports' taps must exist to be plugged),
-// enforces the security groups, then brings the devices in line. When the worker ends, so do the DHCP
-// servers it runs.
+//   (resync_atom, std::string bindings JSON, std::string security groups JSON,
+//    std::string routers JSON)      -> (std::string sync_result JSON, with
+//                                       floating_ips_up/down)
+// A resync serves DHCP and realises the routers first (their ports' taps
+// must exist to be plugged), enforces the security groups, then brings
+// the devices in line. When the worker ends, so do the DHCP
+// servers it runs and the routers' namespaces.
 
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>

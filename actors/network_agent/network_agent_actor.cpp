@@ -127,15 +127,21 @@ private:
     json bindings = json::parse(reply.bindings, nullptr, false);
     if (!bindings.is_array())
       bindings = json::array();
-    request(worker_, kernel_timeout, resync_atom::value, reply.bindings, reply.security_groups)
+    json floating_ips = json::object(); // id → status, as the server has it
+    const json routers = json::parse(reply.routers, nullptr, false);
+    for (auto& router : routers)
+      if (router.is_object())
+        for (auto& f : router.value("floating_ips", json::array()))
+          floating_ips[json_fields::str(f, "id")] = json_fields::str(f, "status");
+    request(worker_, kernel_timeout, resync_atom::value, reply.bindings, reply.security_groups,
+            reply.routers)
         .then(
-            [this, server, bindings](std::string& result) {
+            [this, server, bindings, floating_ips](std::string& result) {
               const json r = json::parse(result);
               report_errors(json_fields::strings(r, "errors"));
               for (auto& removed : json_fields::strings(r, "removed"))
                 LOG_INFO(env().role, "removed {}: no port needs it", removed);
-              report_status(server, bindings, json_fields::strings(r, "up"),
-                            json_fields::strings(r, "down"));
+              report_status(server, bindings, floating_ips, r);
             },
             [this](caf::error& e) {
               LOG_ERROR(env().role, "resync failed: {}", runtime::to_error(e).message);
@@ -145,21 +151,32 @@ private:
 
   /// Tells the server about ports whose status it has wrong; the next
   /// resync waits for its answer, so reports never pile up.
-  void report_status(const caf::actor& server, const json& bindings,
-                     const std::vector<std::string>& up, const std::vector<std::string>& down) {
+  /// `floating_ips`: id → status as the server has it; `result`: the
+  /// worker's pass.
+  void report_status(const caf::actor& server, const json& bindings, const json& floating_ips,
+                     const json& result) {
     std::map<std::string, std::string> known;
     for (auto& b : bindings)
       known[json_fields::str(b, "port_id")] = json_fields::str(b, "status");
+    for (auto& [id, status] : floating_ips.items())
+      known[id] = status.get<std::string>();
+    // Only what the server has wrong.
+    auto changed = [&known, &result](const char* field, bool active) {
+      std::vector<std::string> out;
+      for (auto& id : json_fields::strings(result, field))
+        if ((known[id] == "ACTIVE") != active)
+          out.push_back(id);
+      return out;
+    };
     msg::update_port_status_request r;
     r.host = env().node;
-    for (auto& p : up)
-      if (known[p] != "ACTIVE")
-        r.up.push_back(p);
-    for (auto& p : down)
-      if (known[p] == "ACTIVE")
-        r.down.push_back(p);
+    r.up = changed("up", true);
+    r.down = changed("down", false);
+    r.floating_ips_up = changed("floating_ips_up", true);
+    r.floating_ips_down = changed("floating_ips_down", false);
     // The next fetch waits at the server (a long poll), so it starts at once.
-    if (r.up.empty() && r.down.empty()) {
+    if (r.up.empty() && r.down.empty() && r.floating_ips_up.empty() &&
+        r.floating_ips_down.empty()) {
       send(this, tick_atom::value);
       return;
     }

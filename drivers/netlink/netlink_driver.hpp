@@ -41,6 +41,13 @@ struct link_info {
   uint32_t vxlan_id = 0;
 };
 
+/// A route through a gateway: "0.0.0.0/0" via "203.0.113.1".
+struct gateway_route {
+  std::string destination; // CIDR
+  std::string gateway;     // address
+  auto operator<=>(const gateway_route&) const = default;
+};
+
 class netlink_driver {
 public:
   virtual ~netlink_driver() = default;
@@ -117,6 +124,18 @@ public:
   /// Adds the address `cidr` ("192.0.2.1/24", "2001:db8::1/64") to the
   /// device; other addresses on it are left alone.
   virtual void ensure_address(const std::string& name, const std::string& cidr) = 0;
+
+  /// Makes the device hold exactly the addresses `cidrs` among its
+  /// global ones: missing ones are added as ensure_address does, other
+  /// global-scope addresses removed (link-local ones stay). What a router
+  /// leg needs, whose addresses come and go with subnets and floating IPs.
+  virtual void set_addresses(const std::string& name, const std::vector<std::string>& cidrs) = 0;
+
+  /// Makes the main routing table hold exactly `routes` among its routes
+  /// through a gateway (`ip route replace <destination> via <gateway>`);
+  /// other gateway routes of this namespace are removed, routes to
+  /// connected subnets left alone. IPv4 and IPv6 alike.
+  virtual void set_gateway_routes(const std::vector<gateway_route>& routes) = 0;
 
   /// Deletes the device (a veth takes its peer with it). A device that does
   /// not exist is not an error.

@@ -17,7 +17,13 @@ restarted resyncs without losing a packet of a steady ping. Security
 groups hold on the hosts: servers in a group without ingress rules cannot
 ping each other until an ICMP rule lets them, and cannot again once it is
 deleted; a guest sending from another address is dropped; a port without
-port security is not filtered. Skipped (with the reason) when not root."""
+port security is not filtered. Routers work on the hosts: a router joins
+two networks whose servers then reach each other, servers without a
+floating IP reach "the outside" (a namespace on the launcher's provider
+bridge, where the external flat network lives) through SNAT, a floating
+IP brings the outside to its server until it is disassociated, and the
+router's namespace goes with the router. Skipped (with the reason) when
+not root."""
 
 import json
 import os
@@ -87,6 +93,13 @@ def links(netns):
     return {l["ifname"]: l for l in json.loads(out.stdout)}
 
 
+def echoes_answered(netns):
+    """How many pings the namespace's kernel has answered (Icmp InEchos)."""
+    snmp = sh("ip", "netns", "exec", netns, "cat", "/proc/net/snmp").stdout.splitlines()
+    names, values = [l.split() for l in snmp if l.startswith("Icmp:")][:2]
+    return int(values[names.index("InEchos")])
+
+
 class NetworkAgent(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -116,16 +129,18 @@ class NetworkAgent(unittest.TestCase):
                     return os.path.basename(line.split("=", 1)[1].strip().strip("'\""))
         self.fail(f"{node} has no host namespace")
 
-    def underlay_link(self, node):
-        """The root-namespace end of the node's underlay veth (stv<id><n>)."""
-        cluster_id = None
+    def cluster_id(self):
         with open(os.path.join(self.cluster.state, "cluster.toml")) as f:
             for line in f:
                 if line.strip().startswith("cluster_id"):
-                    cluster_id = line.split("=", 1)[1].strip().strip("'\"")
+                    return line.split("=", 1)[1].strip().strip("'\"")
+        self.fail("the cluster has no id")
+
+    def underlay_link(self, node):
+        """The root-namespace end of the node's underlay veth (stv<id><n>)."""
         peer = links(self.host_netns(node))["ul0"]["link_index"]
         for name, link in links(None).items():
-            if name.startswith("stv" + cluster_id) and link["ifindex"] == peer:
+            if name.startswith("stv" + self.cluster_id()) and link["ifindex"] == peer:
                 return name
         self.fail(f"no underlay link for {node}")
 
@@ -411,6 +426,89 @@ class NetworkAgent(unittest.TestCase):
             self.api("DELETE", "/ports/" + p["id"], expect=204)
         self.api("DELETE", "/security-groups/" + web["id"], expect=204)
         self.api("DELETE", "/networks/" + net["id"], expect=204)
+
+    def outside(self, cidr):
+        """"The outside": a namespace plugged into the launcher's provider
+        bridge (stpv<id>, every host's pv0, physnet1) with address `cidr`."""
+        name = "out-" + uuid.uuid4().hex[:8]
+        sh("ip", "netns", "add", name)
+        self.guests.append(name)
+        sh("ip", "link", "add", name, "type", "veth", "peer", "name", "eth0", "netns", name)
+        sh("ip", "link", "set", name, "master", "stpv" + self.cluster_id(), "up")
+        sh("ip", "-n", name, "addr", "add", cidr, "dev", "eth0")
+        sh("ip", "-n", name, "link", "set", "eth0", "up")
+        return name
+
+    def test_routers_join_networks_and_floating_ips_reach_the_outside(self):
+        public = self.api("POST", "/networks", {"network": {
+            "name": "public", "router:external": True, "provider:network_type": "flat",
+            "provider:physical_network": "physnet1"}}, 201)["network"]
+        self.api("POST", "/subnets", {"subnet": {
+            "network_id": public["id"], "cidr": "203.0.113.0/24", "ip_version": 4,
+            "gateway_ip": "203.0.113.1", "enable_dhcp": False,
+            "allocation_pools": [{"start": "203.0.113.100", "end": "203.0.113.200"}]}}, 201)
+        outside = self.outside("203.0.113.1/24")  # no route to the tenant networks
+        red, blue = self.network("red-r", "10.91.0.0/24"), self.network("blue-r", "10.92.0.0/24")
+        # A group letting ICMP in from anywhere, for both servers.
+        group = self.api("POST", "/security-groups",
+                         {"security_group": {"name": "icmp"}}, 201)["security_group"]
+        self.api("POST", "/security-group-rules", {"security_group_rule": {
+            "security_group_id": group["id"], "direction": "ingress", "protocol": "icmp"}}, 201)
+        ports = [self.api("POST", "/ports", {"port": {
+            "network_id": n["id"], "security_groups": [group["id"]]}}, 201)["port"]
+            for n in (red, blue)]
+        a = self.boot("r-1", red, "cmp-1", port=ports[0])
+        b = self.boot("r-2", blue, "cmp-2", port=ports[1])
+        guest_a, guest_b = "stratus-guest-" + a["id"], "stratus-guest-" + b["id"]
+        address_a, address_b = self.address(a, red), self.address(b, blue)
+        self.assertFalse(self.pings(guest_a, address_b), "no router yet")
+
+        router = self.api("POST", "/routers", {"router": {
+            "name": "edge", "external_gateway_info": {"network_id": public["id"]}}},
+            201)["router"]
+        for n in (red, blue):
+            subnet = self.api("GET", f"/subnets?network_id={n['id']}")["subnets"][0]
+            self.api("PUT", f"/routers/{router['id']}/add_router_interface",
+                     {"subnet_id": subnet["id"]}, 200)
+        self.assertTrue(wait_until(lambda: self.pings(guest_a, address_b), 20, 0.2))
+        self.assertTrue(self.pings(guest_b, address_a))
+        # Without a floating IP, SNAT to the router's gateway address.
+        self.assertTrue(wait_until(lambda: self.pings(guest_b, "203.0.113.1"), 10, 0.2))
+        namespaces = sh("ip", "netns", "list").stdout
+        self.assertIn("qrouter-" + router["id"], namespaces)
+
+        fip = self.api("POST", "/floatingips", {"floatingip": {
+            "floating_network_id": public["id"], "port_id": ports[0]["id"]}},
+            201)["floatingip"]
+        address = fip["floating_ip_address"]
+        self.assertTrue(wait_until(lambda: self.api(
+            "GET", "/floatingips/" + fip["id"])["floatingip"]["status"] == "ACTIVE", 15, 0.2))
+        self.assertTrue(wait_until(lambda: self.pings(outside, address), 15, 0.2))
+        # It is the server that answers, not the router holding the address.
+        answered = echoes_answered(guest_a)
+        self.assertTrue(self.pings(outside, address))
+        self.assertEqual(echoes_answered(guest_a), answered + 1)
+
+        self.api("PUT", "/floatingips/" + fip["id"], {"floatingip": {"port_id": None}}, 200)
+        self.assertTrue(wait_until(lambda: not self.pings(outside, address), 10, 0.2))
+        self.assertEqual(self.api("GET", "/floatingips/" + fip["id"])["floatingip"]["status"],
+                         "DOWN")
+
+        # Taken apart, the router leaves no namespace behind.
+        self.api("DELETE", "/floatingips/" + fip["id"], expect=204)
+        for n in (red, blue):
+            subnet = self.api("GET", f"/subnets?network_id={n['id']}")["subnets"][0]
+            self.api("PUT", f"/routers/{router['id']}/remove_router_interface",
+                     {"subnet_id": subnet["id"]}, 200)
+        self.api("DELETE", "/routers/" + router["id"], expect=204)
+        self.assertTrue(wait_until(lambda: "qrouter-" + router["id"] not in sh(
+            "ip", "netns", "list").stdout, 15, 0.2))
+        self.delete_servers(a, b)
+        for p in ports:
+            self.api("DELETE", "/ports/" + p["id"], expect=204)
+        self.api("DELETE", "/security-groups/" + group["id"], expect=204)
+        for n in (red, blue, public):
+            self.api("DELETE", "/networks/" + n["id"], expect=204)
 
     def test_a_killed_node_resyncs_without_disturbing_traffic(self):
         net = self.network("steady", "10.70.0.0/24")

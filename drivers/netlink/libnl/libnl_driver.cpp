@@ -76,6 +76,24 @@ std::string ip_text(nl_addr* addr) {
   return ip_text(nl_addr_get_binary_addr(addr), nl_addr_get_len(addr));
 }
 
+/// "<address>/<prefix>" for a prefix as libnl holds it (a default route's
+/// destination has no bytes at all).
+std::string prefix_text(nl_addr* addr, unsigned prefixlen, int family) {
+  std::string ip = addr && nl_addr_get_len(addr) ? ip_text(addr) : "";
+  if (ip.empty())
+    ip = family == AF_INET6 ? "::" : "0.0.0.0";
+  return ip + "/" + std::to_string(prefixlen);
+}
+
+/// `cidr` as prefix_text writes it ("192.0.2.1/32" for "192.0.2.1/32").
+std::string canonical_cidr(const std::string& cidr, const std::string& subject) {
+  nl_addr* parsed = nullptr;
+  if (cidr.find('/') == std::string::npos || nl_addr_parse(cidr.c_str(), AF_UNSPEC, &parsed) < 0)
+    throw netlink_error(subject + ": \"" + cidr + "\" is not an IP address with prefix");
+  addr_ptr addr(parsed);
+  return prefix_text(addr.get(), nl_addr_get_prefixlen(addr.get()), nl_addr_get_family(addr.get()));
+}
+
 /// An open file descriptor, closed at scope exit.
 class file {
 public:
@@ -504,6 +522,85 @@ public:
     check(rtnl_addr_set_local(address.get(), local.get()), subject, "add"); // takes its prefix too
     // NLM_F_REPLACE: an address already there is refreshed, not an EEXIST.
     check(rtnl_addr_add(sock_.get(), address.get(), NLM_F_REPLACE), subject, "add");
+  }
+
+  void set_addresses(const std::string& name, const std::vector<std::string>& cidrs) override {
+    const std::string subject = "addresses on " + name;
+    std::set<std::string> wanted;
+    for (auto& c : cidrs)
+      wanted.insert(canonical_cidr(c, subject));
+    const int ifindex = rtnl_link_get_ifindex(require(name, subject).get());
+    nl_cache* raw = nullptr;
+    check(rtnl_addr_alloc_cache(sock_.get(), &raw), subject, "list");
+    cache_ptr cache(raw);
+    std::set<std::string> present;
+    for (nl_object* object = nl_cache_get_first(cache.get()); object;
+         object = nl_cache_get_next(object)) {
+      auto* address = reinterpret_cast<rtnl_addr*>(object);
+      if (rtnl_addr_get_ifindex(address) != ifindex ||
+          rtnl_addr_get_scope(address) != RT_SCOPE_UNIVERSE)
+        continue;
+      const std::string cidr = prefix_text(rtnl_addr_get_local(address),
+                                           rtnl_addr_get_prefixlen(address), rtnl_addr_get_family(address));
+      if (wanted.count(cidr))
+        present.insert(cidr);
+      else
+        check(rtnl_addr_delete(sock_.get(), address, 0), subject, "remove " + cidr);
+    }
+    for (auto& c : cidrs)
+      if (!present.count(canonical_cidr(c, subject)))
+        ensure_address(name, c);
+  }
+
+  void set_gateway_routes(const std::vector<gateway_route>& routes) override {
+    const std::string subject = "routes";
+    std::set<gateway_route> wanted;
+    for (auto& r : routes)
+      wanted.insert({canonical_cidr(r.destination, subject),
+                     ip_text(parse_ip(r.gateway, subject).get())});
+    std::set<gateway_route> present;
+    for (const int family : {AF_INET, AF_INET6}) {
+      nl_cache* raw = nullptr;
+      check(rtnl_route_alloc_cache(sock_.get(), family, 0, &raw), subject, "list");
+      cache_ptr cache(raw);
+      for (nl_object* object = nl_cache_get_first(cache.get()); object;
+           object = nl_cache_get_next(object)) {
+        auto* route = reinterpret_cast<rtnl_route*>(object);
+        if (rtnl_route_get_table(route) != RT_TABLE_MAIN || rtnl_route_get_nnexthops(route) != 1)
+          continue;
+        nl_addr* gateway = rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(route, 0));
+        if (!gateway)
+          continue; // a connected route
+        nl_addr* dst = rtnl_route_get_dst(route);
+        const gateway_route found{prefix_text(dst, nl_addr_get_prefixlen(dst), family),
+                                  ip_text(gateway)};
+        if (wanted.count(found))
+          present.insert(found);
+        else
+          check(rtnl_route_delete(sock_.get(), route, 0), subject,
+                "remove " + found.destination + " via " + found.gateway);
+      }
+    }
+    for (auto& r : wanted) {
+      if (present.count(r))
+        continue;
+      const std::string what = "add " + r.destination + " via " + r.gateway;
+      nl_addr* parsed = nullptr;
+      if (nl_addr_parse(r.destination.c_str(), AF_UNSPEC, &parsed) < 0)
+        throw netlink_error(subject + ": " + what + ": not a CIDR");
+      addr_ptr dst(parsed);
+      route_ptr route(allocated(rtnl_route_alloc()));
+      rtnl_route_set_family(route.get(), nl_addr_get_family(dst.get()));
+      check(rtnl_route_set_dst(route.get(), dst.get()), subject, what);
+      rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+      rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+      rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+      rtnl_route_set_type(route.get(), RTN_UNICAST);
+      rtnl_nexthop* hop = allocated(rtnl_route_nh_alloc());
+      rtnl_route_nh_set_gateway(hop, parse_ip(r.gateway, subject).get());
+      rtnl_route_add_nexthop(route.get(), hop); // the route owns it now
+      check(rtnl_route_add(sock_.get(), route.get(), NLM_F_REPLACE), subject, what);
+    }
   }
 
   void delete_link(const std::string& name) override {

@@ -15,6 +15,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
 #include <netlink/socket.h>
 
 #include "drivers/netlink/netlink_error.hpp"
@@ -35,6 +36,7 @@ using link_ptr = owned<rtnl_link, rtnl_link_put>;
 using addr_ptr = owned<nl_addr, nl_addr_put>;
 using route_addr_ptr = owned<rtnl_addr, rtnl_addr_put>;
 using neigh_ptr = owned<rtnl_neigh, rtnl_neigh_put>;
+using route_ptr = owned<rtnl_route, rtnl_route_put>;
 using cache_ptr = owned<nl_cache, nl_cache_free>;
 using msg_ptr = owned<nl_msg, nlmsg_free>;
 using callbacks_ptr = owned<nl_cb, nl_cb_put>;
