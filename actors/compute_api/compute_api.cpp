@@ -47,7 +47,9 @@ cell_needs compute_api::needs(const msg::context&, const msg::api_call_request& 
     n.ports = op == "os_compute_api:os-security-groups:list";
   }
   if (op == "os_compute_api:servers:show" || op == "os_compute_api:servers:detail")
-    n.ports = n.security_groups = true;
+    n.ports = n.security_groups = n.floating_ips = true;
+  if (op == "os_compute_api:ips:index")
+    n.ports = n.floating_ips = true;
   if (op == "os_compute_api:servers:action") {
     auto body = json::parse(req.body, nullptr, false);
     if (body.is_object() && (body.contains("addSecurityGroup") || body.contains("removeSecurityGroup")))

@@ -39,6 +39,7 @@ struct cell_needs {
   bool networks = false;          // the networks and ports the caller sees (a new server's)
   bool ports = false;             // the ports the caller sees (servers' security groups)
   bool security_groups = false;   // the security groups the caller sees, with their rules
+  bool floating_ips = false;      // the floating IPs the caller sees (servers' addresses)
 };
 
 /// What the compute-conductor answered.
@@ -54,6 +55,7 @@ struct cell_view {
   json ports = json::array();    // the caller's ports
   bool ports_seen = false;       // the network-server answered for the ports
   json security_groups = json::array(); // Neutron's security groups the caller sees
+  json floating_ips = json::array();    // the floating IPs the caller sees
 };
 
 /// A change of one instance: the compare-and-swap, then, if it wins, the
@@ -182,6 +184,11 @@ std::optional<compute_result> requested_security_groups(const compute_call& c, c
 /// them (one per port and group, as Nova lists them); nothing when the
 /// ports are not known.
 std::optional<json> server_security_group_names(const compute_call& c, const std::string& uuid);
+/// The server's ports among those the caller sees (cell_needs::ports).
+std::vector<const json*> server_ports(const compute_call& c, const std::string& uuid);
+/// The server's addresses as Nova shows them: the fixed ones it recorded
+/// at build, and each port's floating IP (cell_needs::floating_ips).
+json server_addresses(const compute_call& c, const json& instance);
 /// A query parameter's value, or "".
 std::string query(const compute_call& c, const std::string& name);
 /// Nova's time format: "2026-11-26T05:39:52Z".

@@ -199,6 +199,8 @@ private:
       ask_network_server(p, "get_port");
     if (n.security_groups)
       ask_network_server(p, "get_security_group");
+    if (n.floating_ips)
+      ask_network_server(p, "get_floatingip");
     gathered(p);
   }
 
@@ -214,12 +216,14 @@ private:
         .then(
             [this, p, op](msg::api_call_reply& reply) {
               auto body = json::parse(reply.body, nullptr, false);
-              const char* key = op == "get_network" ? "networks"
-                                : op == "get_port"  ? "ports"
-                                                    : "security_groups";
-              json& into = op == "get_network" ? p->cell.networks
-                           : op == "get_port"  ? p->cell.ports
-                                               : p->cell.security_groups;
+              const char* key = op == "get_network"    ? "networks"
+                                : op == "get_port"       ? "ports"
+                                : op == "get_floatingip" ? "floatingips"
+                                                         : "security_groups";
+              json& into = op == "get_network"    ? p->cell.networks
+                           : op == "get_port"       ? p->cell.ports
+                           : op == "get_floatingip" ? p->cell.floating_ips
+                                                    : p->cell.security_groups;
               if (reply.status == 200 && body.is_object() && body[key].is_array()) {
                 into = body[key];
                 if (op == "get_port")

@@ -369,15 +369,6 @@ std::optional<compute_result> new_ingress_rule(const json& protocol_in, json fro
   return std::nullopt;
 }
 
-/// The server's ports among those the caller sees.
-std::vector<const json*> server_ports(const compute_call& c, const std::string& uuid) {
-  std::vector<const json*> out;
-  for (auto& p : c.cell.ports)
-    if (str(p, "device_id") == uuid)
-      out.push_back(&p);
-  return out;
-}
-
 } // namespace
 
 std::optional<json> server_security_group_names(const compute_call& c, const std::string& uuid) {

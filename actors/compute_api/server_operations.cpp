@@ -605,7 +605,7 @@ void compute_api::add_server_operations() {
   add("os_compute_api:ips:index", [](compute_call& c) -> compute_result {
     compute_result missing;
     const json* x = path_server(c, missing);
-    return x ? api_json(200, {{"addresses", x->value("addresses", json::object())}}) : missing;
+    return x ? api_json(200, {{"addresses", server_addresses(c, *x)}}) : missing;
   });
 
   // -- instance actions and their events

@@ -74,7 +74,7 @@ json server_detail(const compute_call& c, const json& x) {
   }
   s["created"] = str(x, "created_at");
   s["updated"] = str(x, "updated_at");
-  s["addresses"] = x.value("addresses", json::object());
+  s["addresses"] = server_addresses(c, x);
   s["accessIPv4"] = x.value("access_ipv4", "");
   s["accessIPv6"] = x.value("access_ipv6", "");
   s["OS-DCF:diskConfig"] = "MANUAL";

@@ -6,7 +6,9 @@ CLI shows for an address already in use and an overlapping subnet, and
 (as root, where the agents can build devices) a server booted onto a
 network with `server create --network`, its address on the subnet, and
 its port released by `server delete`, a security group added to and
-removed from it (`server add/remove security group`); security groups and rules (a
+removed from it (`server add/remove security group`), a floating IP on
+it through a router (`server add/remove floating ip`, shown in its
+addresses once its router's host realised it); security groups and rules (a
 port in a group, the group in use until the port goes); subnet pools
 (subnets carved from a pool in order, --prefix-length, the pool in use
 until its subnets go, list/show/set)."""
@@ -103,6 +105,32 @@ class NetworkCli(CliTestCase):
         self.osc("server", "remove", "security", "group", "vm-net", group)
         self.assertNotIn(group, self.osc_json("port", "show", ports[0]["ID"])["security_group_ids"])
         self.osc("security", "group", "delete", group)
+
+        # A floating IP through a router to an external network.
+        self.osc("network", "create", "--external", "--provider-network-type", "flat",
+                 "--provider-physical-network", "physnet1", "ext-s")
+        self.osc("subnet", "create", "--no-dhcp", "--subnet-range", "198.18.0.0/24",
+                 "--gateway", "198.18.0.1", "--network", "ext-s", "ext-s-sub")
+        self.osc("router", "create", "r-s")
+        self.osc("router", "add", "subnet", "r-s", "sub-s")
+        self.osc("router", "set", "--external-gateway", "ext-s", "r-s")
+        fip = self.osc_json("floating", "ip", "create", "ext-s")
+        address = fip["floating_ip_address"]
+        self.osc("server", "add", "floating", "ip", "vm-net", address)
+        associated = self.osc_json("floating", "ip", "show", address)
+        self.assertEqual(associated["port_id"], ports[0]["ID"])
+        # The router's host realises it, then Nova lists it beside the fixed address.
+        self.assertTrue(wait_until(lambda: self.osc_json(
+            "floating", "ip", "show", address)["status"] == "ACTIVE", 15, 0.5))
+        self.assertIn(address, str(self.osc_json("server", "show", "vm-net")["addresses"]))
+        self.osc("server", "remove", "floating", "ip", "vm-net", address)
+        self.assertFalse(self.osc_json("floating", "ip", "show", address)["port_id"])
+        self.assertNotIn(address, str(self.osc_json("server", "show", "vm-net")["addresses"]))
+        self.osc("floating", "ip", "delete", address)
+        self.osc("router", "remove", "subnet", "r-s", "sub-s")
+        self.osc("router", "delete", "r-s")
+        self.osc("network", "delete", "ext-s")
+
         self.osc("server", "delete", "--wait", "vm-net")
         self.assertTrue(wait_until(
             lambda: not self.osc_json("port", "list", "--network", "net-s"), 15, 0.5))
