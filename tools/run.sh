@@ -5,4 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh
-exec build/bin/stratus-launch up "$@"
+build/bin/stratus-launch up "$@"
+# As root the compute nodes are hosts of their own on the provider bridge:
+# the default cluster then gets its external network (routers' gateways,
+# floating IPs).
+if [ "$(id -u)" = 0 ] && [ $# -eq 0 ]; then
+  tools/public_network.sh
+fi

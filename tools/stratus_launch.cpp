@@ -93,11 +93,15 @@ cluster_spec prepare_cluster(const state_layout& s, const std::string& cluster_f
       recorded_ports = keep_recorded_choices(c, load_cluster(s.cluster_file()));
   } else if (std::filesystem::exists(s.cluster_file())) {
     c = load_cluster(s.cluster_file());
-    if (c.all_in_one_layout)
-      for (auto& current : all_in_one().nodes)
+    if (c.all_in_one_layout) {
+      const cluster_spec current = all_in_one();
+      for (auto& layout : current.nodes)
         for (auto& n : c.nodes)
-          if (n.name == current.name)
-            n.roles = current.roles;
+          if (n.name == layout.name)
+            n.roles = layout.roles;
+      if (c.provider_address.empty()) // recorded before the layout had one
+        c.provider_address = current.provider_address;
+    }
     if (c.api_port == 0)  // recorded before the gateway existed
       c.api_port = pick_free_port(c.api_host);
     return c;

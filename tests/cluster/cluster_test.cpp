@@ -52,6 +52,7 @@ roles = ["echo"]
 const char* namespaced_nodes = R"(
 [cluster]
 heartbeat_ms = 200
+provider_address = "100.64.47.1/24"
 [[node]]
 name = "ctl-1"
 roles = ["echo"]
@@ -340,6 +341,10 @@ TEST_F(ClusterTest, NamespacedNodesShareAnUnderlayAndDownRemovesIt) {
   ASSERT_EQ(test::run("ip -n " + ns1 + " addr add 203.0.113.1/24 dev pv0").code, 0);
   ASSERT_EQ(test::run("ip -n " + ns2 + " addr add 203.0.113.2/24 dev pv0").code, 0);
   EXPECT_TRUE(test::wait_until([&] { return pings(ns1, "203.0.113.2"); }, 10s, 100ms));
+  // The machine itself is on the provider network at `provider_address`.
+  ASSERT_EQ(test::run("ip -n " + ns1 + " addr add 100.64.47.7/24 dev pv0").code, 0);
+  EXPECT_TRUE(test::wait_until([&] { return pings(ns1, "100.64.47.1"); }, 10s, 100ms));
+  EXPECT_EQ(test::run("ip -n " + ns1 + " addr del 100.64.47.7/24 dev pv0").code, 0);
   EXPECT_EQ(test::run("ip -n " + ns1 + " addr del 203.0.113.1/24 dev pv0").code, 0);
   EXPECT_EQ(test::run("ip -n " + ns2 + " addr del 203.0.113.2/24 dev pv0").code, 0);
 

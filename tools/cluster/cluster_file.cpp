@@ -47,6 +47,7 @@ cluster_spec all_in_one() {
   add("cmp-1", {"compute", "network-agent", "echo"});
   add("cmp-2", {"compute", "network-agent", "echo"});
   c.all_in_one_layout = true;
+  c.provider_address = "172.24.4.1/24";
   return c;
 }
 
@@ -68,6 +69,7 @@ cluster_spec load_cluster(const std::filesystem::path& file) {
   c.api_host = t["cluster"]["api_host"].value_or(std::string{"127.0.0.1"});
   c.api_port = static_cast<int>(t["cluster"]["api_port"].value_or(int64_t{0}));
   c.cluster_id = t["cluster"]["cluster_id"].value_or(std::string{});
+  c.provider_address = t["cluster"]["provider_address"].value_or(std::string{});
   if (auto roles = t["roles"].as_table())
     for (auto&& [role, settings] : *roles)
       if (auto tbl = settings.as_table())
@@ -130,6 +132,8 @@ void save_cluster(const cluster_spec& c, const std::filesystem::path& file) {
     cluster.insert("layout", "all-in-one");
   if (!c.cluster_id.empty())
     cluster.insert("cluster_id", c.cluster_id);
+  if (!c.provider_address.empty())
+    cluster.insert("provider_address", c.provider_address);
   if (!c.operator_public_key.empty()) {
     cluster.insert("operator_public_key", c.operator_public_key);
     cluster.insert("operator_secret_key", c.operator_secret_key);

@@ -69,6 +69,11 @@ struct cluster_spec {
   /// Names the cluster's namespaces and underlay devices; chosen at the
   /// first `up` (see host_network.hpp) and recorded so `down` finds them.
   std::string cluster_id;
+  /// The root namespace's address on the provider bridge ("172.24.4.1/24"
+  /// in the all-in-one layout, as devstack's br-ex): the machine itself
+  /// is then "the outside" of a flat external network on physnet1, and
+  /// reaches its floating IPs. Empty: no address.
+  std::string provider_address;
   std::map<std::string, std::map<std::string, std::string>> role_settings;
   std::vector<node_spec> nodes;
   // Not in the file: where the launcher keeps the admin password.

@@ -276,6 +276,8 @@ void ensure_host_network(const cluster_spec& c) {
     const std::string provider = provider_bridge_name(c.cluster_id);
     root->ensure_bridge(provider, underlay_mtu);
     disable_ipv6(provider);
+    if (!c.provider_address.empty())
+      root->ensure_address(provider, c.provider_address);
     for (auto* n : hosts) {
       step = "node " + n->name;
       if (is_uml(*n)) {
