@@ -4,7 +4,8 @@
 // anything is asked of Neutron, the Networking API calls a rule, an
 // addSecurityGroup and a removeSecurityGroup become, how Neutron's
 // failures come back (409 in use → 400), 404 from microversion 2.36, and
-// the groups a new server asks for.
+// the groups a new server asks for. Beside them, the rest of what Nova
+// reads from a server's ports: its floating IPs among its addresses.
 
 #include <gtest/gtest.h>
 
@@ -244,6 +245,29 @@ TEST_F(ComputeSecurityGroups, NewServersAskForGroupsByNameOrId) {
   auto names = server_security_group_names(c, "s1");
   ASSERT_TRUE(names);
   EXPECT_EQ(*names, json::array({{{"name", "default"}}}));
+}
+
+TEST_F(ComputeSecurityGroups, AFloatingIpIsListedBesideTheFixedAddressItTranslatesTo) {
+  cell.ports[0]["mac_address"] = "fa:16:3e:00:00:05";
+  cell.servers[0]["addresses"] = {{"net1",
+                                   {{{"version", 4},
+                                     {"addr", "10.0.0.5"},
+                                     {"OS-EXT-IPS:type", "fixed"},
+                                     {"OS-EXT-IPS-MAC:mac_addr", "fa:16:3e:00:00:05"}}}}};
+  cell.floating_ips = json::array(
+      {{{"floating_ip_address", "172.24.4.11"}, {"fixed_ip_address", "10.0.0.5"}, {"port_id", "port-1"}},
+       {{"floating_ip_address", "172.24.4.12"}, {"fixed_ip_address", "10.9.9.9"}, {"port_id", "port-9"}}});
+  auto r = run("ips:index", nullptr, {{"server_id", "s1"}});
+  ASSERT_EQ(r.reply.status, 200) << error_of(r);
+  EXPECT_EQ(body_of(r)["addresses"]["net1"],
+            (json{{{"version", 4},
+                   {"addr", "10.0.0.5"},
+                   {"OS-EXT-IPS:type", "fixed"},
+                   {"OS-EXT-IPS-MAC:mac_addr", "fa:16:3e:00:00:05"}},
+                  {{"version", 4},
+                   {"addr", "172.24.4.11"},
+                   {"OS-EXT-IPS:type", "floating"},
+                   {"OS-EXT-IPS-MAC:mac_addr", "fa:16:3e:00:00:05"}}}));
 }
 
 } // namespace
