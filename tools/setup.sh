@@ -15,8 +15,12 @@ packages=(
   iproute2 iputils-ping procps lmdb-utils
   # nft, to look at what the agents enforce (security groups, routers' NAT)
   nftables
-  # DHCP for tenant networks (the agent runs dnsmasq) and for stand-in guests (udhcpc)
-  dnsmasq-base busybox
+  # DHCP for tenant networks (the agent runs dnsmasq) and for stand-in guests
+  # (udhcpc); static, so the tiny real guest's initramfs can carry it
+  dnsmasq-base busybox-static
+  # real guests (hypervisor = "qemu"): libvirtd, QEMU (TCG where KVM cannot
+  # run), qemu-img for the disks' overlays
+  libvirt-daemon-system qemu-system-x86 qemu-utils
   # user-mode Linux test hosts (host_kind = "uml"): a kernel with VLAN and GRE
   user-mode-linux kmod
   # interoperability checks against the reference implementations, and the

@@ -25,6 +25,7 @@
 #include "tools/cluster/cluster_file.hpp"
 #include "tools/cluster/cluster_probe.hpp"
 #include "tools/cluster/host_network.hpp"
+#include "tools/cluster/libvirt_daemons.hpp"
 #include "tools/cluster/node_process.hpp"
 #include "tools/cluster/uml_host.hpp"
 
@@ -263,6 +264,16 @@ void start_host_network(const state_layout& s, const cluster_spec& c) {
                 << " on provider network " << provider_bridge_name(c.cluster_id) << "\n";
 }
 
+/// Whether compute nodes run real guests (`hypervisor = "qemu"` in
+/// [roles.compute]), for which libvirtd must run.
+bool wants_real_guests(const cluster_spec& c) {
+  auto compute = c.role_settings.find("compute");
+  if (compute == c.role_settings.end())
+    return false;
+  auto hypervisor = compute->second.find("hypervisor");
+  return hypervisor != compute->second.end() && hypervisor->second == "qemu";
+}
+
 /// Starts node `n`'s process: stratus-node, or the UML kernel it runs in.
 pid_t start_node(const state_layout& s, const cluster_spec& c, const node_spec& n,
                  const std::filesystem::path& binary) {
@@ -301,6 +312,8 @@ int cmd_up(const state_layout& s, const std::string& cluster_file, bool foregrou
     kill_group_remnants(s.pid_file(n.name));
   const auto t0 = std::chrono::steady_clock::now();
   start_host_network(s, c);
+  if (wants_real_guests(c))
+    ensure_libvirt_daemons();
 
   std::map<std::string, pid_t> started;
   try {

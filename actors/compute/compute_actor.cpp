@@ -10,6 +10,7 @@
 
 #include "actors/common/json_fields.hpp"
 #include "actors/common/service_call.hpp"
+#include "actors/compute/guest_definition.hpp"
 #include "actors/compute/guest_nic_stand_in.hpp"
 #include "actors/compute/hypervisor_worker.hpp"
 #include "actors/compute/resource_tracker.hpp"
@@ -74,11 +75,15 @@ public:
     sync_interval_ = std::chrono::seconds(std::stoll(e.setting("sync_power_state_interval", "10")));
     provider_uuid_ = read_or_make_uuid(e.state_dir / "compute" / "provider_uuid");
     image_cache_ = e.state_dir / "compute" / "image_cache";
+    instances_ = e.state_dir / "compute" / "instances";
   }
 
   caf::behavior make_behavior() override {
     std::filesystem::create_directories(image_cache_);
-    auto uri = env().setting("libvirt_uri", "");
+    // hypervisor = "qemu": real guests through the system's libvirtd.
+    auto uri = env().setting("libvirt_uri", env().setting("hypervisor", "") == "qemu"
+                                                ? "qemu:///system"
+                                                : "");
     if (uri.empty()) {
       const auto node_file = env().state_dir / "compute" / "node.xml";
       hypervisor::write_node_file(node_file.string(),
@@ -86,10 +91,12 @@ public:
                                    std::stoull(env().setting("memory_mb", "16384"))});
       uri = "test://" + node_file.string();
     }
+    real_guests_ = uri.rfind("test://", 0) != 0;
     worker_ = spawn<caf::detached + caf::linked>(
-        hypervisor_worker, [uri] { return hypervisor::connect_libvirt(uri); });
+        hypervisor_worker, [uri] { return hypervisor::connect_libvirt(uri); }, instances_,
+        env().setting("host_netns", ""));
     // The test driver's guests have no NICs: stand-ins take their ports.
-    if (uri.rfind("test://", 0) == 0)
+    if (!real_guests_)
       nic_stand_in_ = spawn<caf::detached + caf::linked>(
           guest_nic_stand_in, env().setting("host_netns", ""),
           env().state_dir / "compute" / "udhcpc-hook.sh");
@@ -262,13 +269,18 @@ private:
                job->rp.deliver(runtime::make_error(*err));
                return;
              }
-             with_image(json_fields::str(job->instance, "image_ref"),
-                        [this, job](std::string error) {
-                          if (!error.empty())
-                            build_failed(job, "fetching the image failed: " + error);
-                          else
-                            allocate_network(job);
-                        });
+             // The image, and the kernel and ramdisk it boots with.
+             const json meta = job->instance.value("image_meta", json::object());
+             std::vector<std::string> images{json_fields::str(job->instance, "image_ref")};
+             if (real_guests_)
+               for (const char* part : {"kernel_id", "ramdisk_id"})
+                 images.push_back(json_fields::str(meta, part));
+             with_images(images, [this, job](std::string error) {
+               if (!error.empty())
+                 build_failed(job, "fetching the image failed: " + error);
+               else
+                 allocate_network(job);
+             });
            });
     return job->rp;
   }
@@ -481,11 +493,10 @@ private:
   void spawn_guest(std::shared_ptr<build_job> job) {
     const auto& x = job->instance;
     const std::string uuid = x["uuid"];
-    const json flavor = x.value("flavor", json::object());
-    request(worker_, hypervisor_timeout, spawn_atom::value, uuid,
-            json_fields::str(x, "instance_name"),
-            static_cast<uint32_t>(std::max<uint64_t>(1, json_fields::count(flavor, "vcpus"))),
-            std::max<uint64_t>(1, json_fields::count(flavor, "ram")), std::string{})
+    const guest_places places{image_cache_, instances_, real_guests_ ? free_local_port() : uint16_t{0},
+                              env().setting("vnc_listen", "127.0.0.1")};
+    request(worker_, hypervisor_timeout, spawn_atom::value,
+            guest_definition(x, job->ports, places, real_guests_).dump())
         .then(
             [this, job, uuid](int power) {
               json done{{"vm_state", "active"},
@@ -543,6 +554,22 @@ private:
                          caf::anon_send(self_handle, fetched_atom::value, image_id,
                                         err ? err->message : std::string{});
                        });
+  }
+
+  /// with_image for each of `image_ids` in turn ("" ids skipped).
+  void with_images(std::vector<std::string> image_ids, std::function<void(std::string)> done) {
+    if (image_ids.empty()) {
+      done("");
+      return;
+    }
+    const auto first = image_ids.front();
+    image_ids.erase(image_ids.begin());
+    with_image(first, [this, rest = std::move(image_ids), done](std::string error) mutable {
+      if (!error.empty())
+        done(error);
+      else
+        with_images(std::move(rest), std::move(done));
+    });
   }
 
   void fetched(const std::string& image_id, const std::string& error) {
@@ -743,6 +770,8 @@ private:
 
   caf::actor worker_;
   caf::actor nic_stand_in_; // test driver only
+  bool real_guests_ = false; // not libvirt's test driver
+  std::filesystem::path instances_; // a directory per real guest
   std::string placement_, cell_, image_api_, network_server_, zone_, provider_uuid_;
   std::filesystem::path image_cache_;
   tracker_settings tracker_;

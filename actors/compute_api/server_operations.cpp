@@ -307,6 +307,11 @@ void compute_api::add_server_operations() {
              {"user_id", c.call.ctx.caller.user_id},
              {"flavor", flavor_copy},
              {"image_ref", image_ref},
+             // What the compute host needs to boot it (Nova's image_meta).
+             {"image_meta", {{"disk_format", c.cell.image.value("disk_format", json())},
+                             {"kernel_id", c.cell.image.value("kernel_id", json())},
+                             {"ramdisk_id", c.cell.image.value("ramdisk_id", json())},
+                             {"os_command_line", c.cell.image.value("os_command_line", json())}}},
              {"key_name", body.value("key_name", json())},
              {"key_data", key_data},
              {"user_data", user_data.empty() ? json() : json(user_data)},

@@ -105,8 +105,11 @@ json server_detail(const compute_call& c, const json& x) {
       s["OS-EXT-SRV-ATTR:reservation_id"] = str(x, "reservation_id");
       s["OS-EXT-SRV-ATTR:launch_index"] = x.value("launch_index", 0);
       s["OS-EXT-SRV-ATTR:hostname"] = str(x, "hostname");
-      s["OS-EXT-SRV-ATTR:kernel_id"] = "";
-      s["OS-EXT-SRV-ATTR:ramdisk_id"] = "";
+      const json meta = x.value("image_meta", json::object());
+      s["OS-EXT-SRV-ATTR:kernel_id"] = meta.value("kernel_id", json("")).is_string()
+                                           ? meta.value("kernel_id", json("")) : json("");
+      s["OS-EXT-SRV-ATTR:ramdisk_id"] = meta.value("ramdisk_id", json("")).is_string()
+                                            ? meta.value("ramdisk_id", json("")) : json("");
       s["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda";
       s["OS-EXT-SRV-ATTR:user_data"] = nullable(x, "user_data");
     }

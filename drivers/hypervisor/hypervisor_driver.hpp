@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace stratus::hypervisor {
 
@@ -33,13 +34,32 @@ struct host_info {
   uint64_t memory_mb = 0;
 };
 
+/// A guest NIC on a Linux bridge (Neutron's vif_type "bridge"): the
+/// hypervisor makes the tap and puts it into the bridge.
+struct guest_nic {
+  std::string bridge; // "brq" + 11 chars of the network id
+  std::string tap;    // "tap" + 11 chars of the port id
+  std::string mac;
+  unsigned mtu = 1500;
+};
+
 /// One guest to create.
 struct guest_spec {
   std::string uuid; // the instance's UUID, also the domain's
   std::string name; // the domain name ("instance-0000002a")
   uint32_t vcpus = 1;
   uint64_t memory_mb = 512;
-  std::string disk_path; // the guest's root disk (empty: none, as the test driver allows)
+  std::string disk_path;           // the root disk (empty: none, as the test driver allows)
+  std::string disk_format = "raw"; // "raw" or "qcow2"
+  // Direct kernel boot (an ami with kernel_id/ramdisk_id): empty = boot the disk.
+  std::string kernel_path;
+  std::string ramdisk_path;
+  std::string kernel_cmdline;
+  std::vector<guest_nic> nics;
+  std::string console_log; // the serial console's output, appended (empty: none)
+  uint16_t serial_port = 0; // the serial console on 127.0.0.1:<port>, raw TCP (0: none)
+  std::string vnc_listen;   // VNC on this address, port chosen by the hypervisor ("": none)
+  std::string definition_copy; // where to keep the definition, as Nova's libvirt.xml ("": none)
 };
 
 /// A hypervisor refused or failed; `what()` says why in its own words.
@@ -76,6 +96,9 @@ public:
   virtual power_state state(const std::string& uuid) = 0;
   /// Every guest the hypervisor has, by UUID.
   virtual std::map<std::string, power_state> guests() = 0;
+  /// Where the guest's consoles are while it runs: "vnc" → "host:port",
+  /// "serial" → "host:port"; none for a console it does not have.
+  virtual std::map<std::string, std::string> consoles(const std::string& uuid) = 0;
 };
 
 } // namespace stratus::hypervisor

@@ -58,7 +58,8 @@ public:
 
   /// A VXLAN device for `vni` sending from `local_ip` over `underlay_device`
   /// to UDP `dst_port`, with no multicast group (flooding goes to the
-  /// remotes set_vxlan_remotes programs) and learning on; the MTU; up. A
+  /// remotes set_vxlan_remotes programs) and learning on; the MTU; up
+  /// (`underlay_device` "": none, the kernel routes from `local_ip`). A
   /// device of that name whose VNI, local address, underlay or port differ
   /// (or that is not a VXLAN device) is deleted and made anew — it then has
   /// no master and no remotes, so call set_master and set_vxlan_remotes

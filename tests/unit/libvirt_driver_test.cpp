@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "drivers/hypervisor/libvirt/domain_xml.hpp"
 #include "drivers/hypervisor/libvirt/libvirt_driver.hpp"
 
 using namespace stratus::hypervisor;
@@ -16,7 +17,13 @@ class LibvirtDriver : public ::testing::Test {
 protected:
   std::filesystem::path dir;
   std::unique_ptr<hypervisor_driver> driver;
-  guest_spec guest{"5a3ab1c4-2f4e-4b8e-9a43-3f1d1c2e9b10", "instance-00000001", 2, 512, ""};
+  guest_spec guest = [] {
+    guest_spec g;
+    g.uuid = "5a3ab1c4-2f4e-4b8e-9a43-3f1d1c2e9b10";
+    g.name = "instance-00000001";
+    g.vcpus = 2;
+    return g;
+  }();
 
   void SetUp() override {
     dir = std::filesystem::temp_directory_path() /
@@ -79,6 +86,49 @@ TEST_F(LibvirtDriver, EachConnectionIsItsOwnHost) {
   driver->spawn(guest);
   auto other = connect_libvirt("test://" + (dir / "node.xml").string());
   EXPECT_TRUE(other->guests().empty());
+}
+
+} // namespace
+
+namespace {
+
+TEST(DomainXml, ARealGuestBootsItsKernelWithNicsAndConsoles) {
+  guest_spec g;
+  g.uuid = "5a3ab1c4-2f4e-4b8e-9a43-3f1d1c2e9b10";
+  g.name = "instance-00000002";
+  g.disk_path = "/var/lib/x/disk";
+  g.disk_format = "qcow2";
+  g.kernel_path = "/cache/k";
+  g.ramdisk_path = "/cache/r";
+  g.kernel_cmdline = "console=ttyS0";
+  g.nics = {{"brq1234567890a", "tap1234567890a", "fa:16:3e:00:00:01", 1450}};
+  g.console_log = "/var/lib/x/console.log";
+  g.serial_port = 10001;
+  g.vnc_listen = "127.0.0.1";
+  const auto xml = guest_domain_xml(g, "qemu");
+  for (const char* part :
+       {"<domain type='qemu'>", "<kernel>/cache/k</kernel>", "<initrd>/cache/r</initrd>",
+        "<cmdline>console=ttyS0</cmdline>", "<features><acpi/>",
+        "<driver name='qemu' type='qcow2'/><source file='/var/lib/x/disk'/>",
+        "<interface type='bridge'><mac address='fa:16:3e:00:00:01'/><source "
+        "bridge='brq1234567890a'/><target dev='tap1234567890a'/><model type='virtio'/><mtu "
+        "size='1450'/>",
+        "<serial type='tcp'><source mode='bind' host='127.0.0.1' service='10001'/>",
+        "<log file='/var/lib/x/console.log' append='on'/>",
+        "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"})
+    EXPECT_NE(xml.find(part), std::string::npos) << part << " not in " << xml;
+}
+
+TEST(DomainXml, TheTestDriversGuestsHaveNoDevicesItCannotRun) {
+  guest_spec g;
+  g.uuid = "5a3ab1c4-2f4e-4b8e-9a43-3f1d1c2e9b10";
+  g.name = "a<b";
+  g.nics = {{"brq", "tap", "fa:16:3e:00:00:01", 1500}};
+  g.vnc_listen = "127.0.0.1";
+  const auto xml = guest_domain_xml(g, "test");
+  EXPECT_NE(xml.find("<name>a&lt;b</name>"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<interface"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<graphics"), std::string::npos) << xml;
 }
 
 } // namespace

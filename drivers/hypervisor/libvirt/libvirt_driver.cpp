@@ -1,6 +1,9 @@
 #include "drivers/hypervisor/libvirt/libvirt_driver.hpp"
+#include "drivers/hypervisor/kvm_support.hpp"
+#include "drivers/hypervisor/libvirt/domain_xml.hpp"
 
 #include <fstream>
+#include <string>
 #include <mutex>
 #include <utility>
 
@@ -41,20 +44,6 @@ power_state from_libvirt(int state, bool saved) {
   }
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '\'': out += "&apos;"; break;
-    case '"': out += "&quot;"; break;
-    default: out += c;
-    }
-  return out;
-}
-
 /// An owned virDomainPtr.
 struct domain {
   virDomainPtr ptr = nullptr;
@@ -67,6 +56,21 @@ struct domain {
       virDomainFree(ptr);
   }
 };
+
+/// The value of `name` in the first element of `xml` that starts with
+/// `element` ("" if there is none); libvirt writes attributes in single quotes.
+std::string attribute_of(const std::string& xml, const std::string& element,
+                         const std::string& name) {
+  const auto start = xml.find(element);
+  if (start == std::string::npos)
+    return "";
+  const auto end = xml.find('>', start);
+  const auto at = xml.find(" " + name + "='", start);
+  if (at == std::string::npos || at > end)
+    return "";
+  const auto from = at + name.size() + 3;
+  return xml.substr(from, xml.find('\'', from) - from);
+}
 
 class libvirt_driver final : public hypervisor_driver {
 public:
@@ -106,7 +110,10 @@ public:
     virDomainPtr d = existing.ptr;
     domain defined{nullptr};
     if (!d) {
-      defined.ptr = virDomainDefineXML(conn_, domain_xml(spec).c_str());
+      const auto xml = domain_xml(spec);
+      if (!spec.definition_copy.empty())
+        std::ofstream(spec.definition_copy, std::ios::trunc) << xml << "\n";
+      defined.ptr = virDomainDefineXML(conn_, xml.c_str());
       if (!defined.ptr)
         fail("defining " + spec.name);
       d = defined.ptr;
@@ -188,6 +195,24 @@ public:
     return state_of(d.ptr);
   }
 
+  std::map<std::string, std::string> consoles(const std::string& uuid) override {
+    domain d = find(uuid);
+    std::map<std::string, std::string> out;
+    if (virDomainIsActive(d.ptr) != 1)
+      return out;
+    char* text = virDomainGetXMLDesc(d.ptr, 0);
+    if (!text)
+      fail("reading the definition of " + uuid);
+    const std::string xml = text;
+    free(text);
+    // The live definition holds the port the hypervisor chose.
+    if (auto vnc = attribute_of(xml, "<graphics type='vnc'", "port"); !vnc.empty() && vnc != "-1")
+      out["vnc"] = attribute_of(xml, "<graphics type='vnc'", "listen") + ":" + vnc;
+    if (auto serial = attribute_of(xml, "<source mode='bind'", "service"); !serial.empty())
+      out["serial"] = attribute_of(xml, "<source mode='bind'", "host") + ":" + serial;
+    return out;
+  }
+
   std::map<std::string, power_state> guests() override {
     virDomainPtr* list = nullptr;
     const int n = virConnectListAllDomains(conn_, &list, 0);
@@ -221,15 +246,7 @@ private:
 
   std::string domain_xml(const guest_spec& spec) const {
     const bool test = type_ == "Test";
-    std::string xml = std::string{"<domain type='"} + (test ? "test" : "qemu") + "'>";
-    xml += "<name>" + xml_escape(spec.name) + "</name><uuid>" + xml_escape(spec.uuid) + "</uuid>";
-    xml += "<memory unit='MiB'>" + std::to_string(spec.memory_mb) + "</memory>";
-    xml += "<vcpu>" + std::to_string(spec.vcpus) + "</vcpu>";
-    xml += "<os><type arch='x86_64'>hvm</type></os>";
-    if (!spec.disk_path.empty())
-      xml += "<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" +
-             xml_escape(spec.disk_path) + "'/><target dev='vda' bus='virtio'/></disk></devices>";
-    return xml + "</domain>";
+    return guest_domain_xml(spec, test ? "test" : kvm_usable() ? "kvm" : "qemu");
   }
 
   virConnectPtr conn_ = nullptr;

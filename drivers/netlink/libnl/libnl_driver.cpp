@@ -299,7 +299,10 @@ public:
   void ensure_vxlan(const std::string& name, uint32_t vni, const std::string& local_ip,
                     const std::string& underlay_device, uint16_t dst_port, unsigned mtu) override {
     const std::string subject = "vxlan device " + name;
-    const int underlay = rtnl_link_get_ifindex(require(underlay_device, subject).get());
+    // No underlay device: the kernel routes to the remotes from the local address.
+    const int underlay = underlay_device.empty()
+                             ? 0
+                             : rtnl_link_get_ifindex(require(underlay_device, subject).get());
     addr_ptr local = parse_ip(local_ip, subject);
     link_ptr link = existing(name, "vxlan", subject);
     // The kernel cannot change these in place; a device that differs is remade.
@@ -312,7 +315,8 @@ public:
       rtnl_link_set_name(vxlan.get(), name.c_str());
       rtnl_link_vxlan_set_id(vxlan.get(), vni);
       rtnl_link_vxlan_set_local(vxlan.get(), local.get());
-      rtnl_link_vxlan_set_link(vxlan.get(), static_cast<uint32_t>(underlay));
+      if (underlay != 0)
+        rtnl_link_vxlan_set_link(vxlan.get(), static_cast<uint32_t>(underlay));
       rtnl_link_vxlan_set_port(vxlan.get(), dst_port);
       rtnl_link_vxlan_set_learning(vxlan.get(), 1);
       create(vxlan.get(), "vxlan", subject);
@@ -730,8 +734,9 @@ private:
       return false;
     if (rtnl_link_vxlan_get_port(link, &have_port) < 0 || have_port != port)
       return false;
-    if (rtnl_link_vxlan_get_link(link, &have_underlay) < 0 ||
-        have_underlay != static_cast<uint32_t>(underlay))
+    if (rtnl_link_vxlan_get_link(link, &have_underlay) < 0)
+      have_underlay = 0; // none
+    if (have_underlay != static_cast<uint32_t>(underlay))
       return false;
     if (rtnl_link_vxlan_get_learning(link) != 1)
       return false;
