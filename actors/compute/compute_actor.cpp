@@ -495,10 +495,16 @@ private:
     const std::string uuid = x["uuid"];
     const guest_places places{image_cache_, instances_, real_guests_ ? free_local_port() : uint16_t{0},
                               env().setting("vnc_listen", "127.0.0.1")};
+    const auto asked = std::chrono::steady_clock::now();
     request(worker_, hypervisor_timeout, spawn_atom::value,
             guest_definition(x, job->ports, places, real_guests_).dump())
         .then(
-            [this, job, uuid](int power) {
+            [this, job, uuid, asked](int power) {
+              // What the hypervisor took, apart from the control plane's share.
+              LOG_INFO(env().role, "{} started by the hypervisor in {} ms", uuid,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - asked)
+                           .count());
               json done{{"vm_state", "active"},
                         {"task_state", nullptr},
                         {"power_state", power},
