@@ -4,6 +4,7 @@
 #include "actors/compute_api/compute_api_actor.hpp"
 #include "actors/compute_conductor/compute_conductor_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
+#include "actors/console/console_actor.hpp"
 #include "actors/echo/echo_actor.hpp"
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/identity/identity_actor.hpp"
@@ -21,6 +22,7 @@ runtime::role_registry all_roles() {
   r.add("compute-api", spawn_compute_api);
   r.add("compute-conductor", spawn_compute_conductor);
   r.add("conductor", spawn_conductor);
+  r.add("console", spawn_console);
   r.add("echo", spawn_echo);
   r.add("gateway", spawn_gateway);
   r.add("identity", spawn_identity);

@@ -8,6 +8,7 @@
 #include "messages/api.hpp"
 #include "messages/cluster.hpp"
 #include "messages/compute.hpp"
+#include "messages/console.hpp"
 #include "messages/context.hpp"
 #include "messages/error.hpp"
 #include "messages/identity.hpp"
@@ -111,6 +112,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(stratus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::allocate_ports_reply))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::deallocate_ports_request))
   CAF_ADD_TYPE_ID(stratus, (stratus::msg::deallocate_ports_reply))
+  // -- consoles
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_console_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::get_console_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::authorize_console_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::authorize_console_reply))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::check_console_token_request))
+  CAF_ADD_TYPE_ID(stratus, (stratus::msg::check_console_token_reply))
 
 CAF_END_TYPE_ID_BLOCK(stratus)
 

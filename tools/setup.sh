@@ -21,6 +21,8 @@ packages=(
   # real guests (hypervisor = "qemu"): libvirtd, QEMU (TCG where KVM cannot
   # run), qemu-img for the disks' overlays
   libvirt-daemon-system qemu-system-x86 qemu-utils
+  # the console role serves noVNC's files; the console test opens them in a browser
+  novnc chromium
   # user-mode Linux test hosts (host_kind = "uml"): a kernel with VLAN and GRE
   user-mode-linux kmod
   # interoperability checks against the reference implementations, and the

@@ -18,6 +18,7 @@
 #include "actors/image/image_fetch.hpp"
 #include "drivers/hypervisor/libvirt/libvirt_driver.hpp"
 #include "messages/compute.hpp"
+#include "messages/console.hpp"
 #include "messages/context.hpp"
 #include "messages/network.hpp"
 #include "runtime/clock.hpp"
@@ -113,6 +114,8 @@ public:
             -> caf::result<msg::attach_interface_reply> { return attach_interface(ctx, req); },
         [this](const msg::context& ctx, const msg::detach_interface_request& req)
             -> caf::result<msg::detach_interface_reply> { return detach_interface(ctx, req); },
+        [this](const msg::context&, const msg::get_console_request& req)
+            -> caf::result<msg::get_console_reply> { return consoles_of(req.uuid); },
         [this](inventory_atom) { update_inventory(); },
         [this](report_atom) { report(); },
         [this](sync_atom) { sync_power_states(); },
@@ -583,6 +586,22 @@ private:
     fetching_.erase(image_id);
     for (auto& done : waiting)
       done(error);
+  }
+
+  // -- consoles ---------------------------------------------------------------------------
+
+  /// Where the guest's VNC and serial consoles listen now.
+  caf::result<msg::get_console_reply> consoles_of(const std::string& uuid) {
+    auto rp = make_response_promise<msg::get_console_reply>();
+    request(worker_, hypervisor_timeout, consoles_atom::value, uuid)
+        .then(
+            [rp](std::string& found) mutable {
+              const json c = json::parse(found, nullptr, false);
+              rp.deliver(msg::get_console_reply{c.is_object() ? json_fields::str(c, "vnc") : "",
+                                                c.is_object() ? json_fields::str(c, "serial") : ""});
+            },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return rp;
   }
 
   // -- actions ----------------------------------------------------------------------------

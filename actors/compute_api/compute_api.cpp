@@ -9,6 +9,7 @@ compute_api::compute_api(compute_catalog& catalog, compute_settings settings)
     : catalog_(catalog), settings_(std::move(settings)) {
   add_flavor_operations();
   add_interface_operations();
+  add_console_operations();
   add_keypair_operations();
   add_server_group_operations();
   add_quota_operations();

@@ -77,6 +77,16 @@ struct interface_change {
   std::optional<msg::detach_interface_request> detach;
 };
 
+/// A console of a running server: where it listens (asked of its host),
+/// then a token for it (asked of the console role), then the URL.
+struct console_request {
+  std::string host;     // the server's compute host
+  std::string uuid;
+  std::string protocol; // "vnc" or "serial"
+  std::string type;     // "novnc" or "serial"
+  bool legacy = false;  // os-getVNCConsole/os-getSerialConsole: {"console": {type, url}}
+};
+
 /// Networking API calls made with the caller's context, one after the
 /// other, stopping at the first that fails (Nova's proxy APIs); `done`
 /// turns the last reply (the failed one, if any) into the answer.
@@ -94,6 +104,7 @@ struct compute_result : api_support::api_answer {
   std::vector<instance_transition> transitions;
   std::optional<msg::update_host_request> host_update;
   std::optional<interface_change> interface;
+  std::optional<console_request> console;
   std::optional<network_plan> network;          // last, after everything else
 };
 
@@ -140,6 +151,7 @@ private:
   void add_server_action_operations();
   void add_host_operations();
   void add_security_group_operations();
+  void add_console_operations();
 
   compute_catalog& catalog_;
   compute_settings settings_;
@@ -186,6 +198,9 @@ std::optional<compute_result> requested_security_groups(const compute_call& c, c
 std::optional<json> server_security_group_names(const compute_call& c, const std::string& uuid);
 /// The server's ports among those the caller sees (cell_needs::ports).
 std::vector<const json*> server_ports(const compute_call& c, const std::string& uuid);
+/// Nova's legacy console actions (os-getVNCConsole, os-getSerialConsole).
+compute_result legacy_console_action(const compute_call& c, const json& instance,
+                                     const std::string& key, const json& value);
 /// The server's addresses as Nova shows them: the fixed ones it recorded
 /// at build, and each port's floating IP (cell_needs::floating_ips).
 json server_addresses(const compute_call& c, const json& instance);

@@ -7,6 +7,7 @@
 #include "actors/common/record_io.hpp"
 #include "actors/common/service_call.hpp"
 #include "actors/compute_api/compute_api.hpp"
+#include "messages/console.hpp"
 #include "messages/context.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/directory.hpp"
@@ -44,6 +45,9 @@ public:
     placement_ = e.setting("placement", "placement@" + e.node);
     image_api_ = e.setting("image-api", "image-api@" + e.node);
     network_server_ = e.setting("network-server", "network-server@" + e.node);
+    console_ = e.setting("console", "console@" + e.node);
+    novnc_base_url_ = e.setting("novncproxy_base_url", "http://127.0.0.1:6080/vnc_lite.html");
+    serial_base_url_ = e.setting("serialproxy_base_url", "ws://127.0.0.1:6083/");
   }
 
   caf::behavior make_behavior() override {
@@ -301,6 +305,12 @@ private:
                 [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
       return;
     }
+    if (r->console) {
+      auto wanted = std::move(*r->console);
+      r->console.reset();
+      open_console(p, std::move(wanted));
+      return;
+    }
     if (r->interface) {
       auto change = std::move(*r->interface);
       r->interface.reset();
@@ -350,6 +360,55 @@ private:
                 return;
               }
               run_network_plan(p, r, plan, next + 1);
+            },
+            [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
+  }
+
+  /// A console's URL: where the server's host says it listens, a token
+  /// from the console role for it, the proxy's URL with the token.
+  void open_console(std::shared_ptr<pending_call> p, console_request wanted) {
+    auto compute = env().dir->resolve("compute@" + wanted.host);
+    if (!compute) {
+      p->rp.deliver(runtime::make_error(msg::errc::conflict,
+                                        "The server's host " + wanted.host + " is not reachable."));
+      return;
+    }
+    request(compute, action_timeout, p->ctx, msg::get_console_request{wanted.uuid})
+        .then(
+            [this, p, wanted](msg::get_console_reply& where) {
+              const auto& endpoint = wanted.protocol == "vnc" ? where.vnc : where.serial;
+              const auto colon = endpoint.rfind(':');
+              if (colon == std::string::npos) {
+                p->rp.deliver(runtime::make_error(msg::errc::invalid,
+                                                  "Unavailable console type " + wanted.type + "."));
+                return;
+              }
+              auto console = env().dir->resolve(console_);
+              if (!console) {
+                p->rp.deliver(runtime::make_error(msg::errc::unavailable,
+                                                  "The console service is not reachable."));
+                return;
+              }
+              msg::authorize_console_request q{
+                  wanted.uuid, wanted.type, endpoint.substr(0, colon),
+                  static_cast<uint16_t>(std::stoul(endpoint.substr(colon + 1)))};
+              request(console, action_timeout, p->ctx, std::move(q))
+                  .then(
+                      [this, p, wanted](msg::authorize_console_reply& granted) {
+                        // noVNC takes the token inside its websocket path;
+                        // the serial proxy in its own query.
+                        const auto url = wanted.type == "novnc"
+                                             ? novnc_base_url_ + "?path=%3Ftoken%3D" + granted.token
+                                             : serial_base_url_ + "?token=" + granted.token;
+                        const json body =
+                            wanted.legacy
+                                ? json{{"console", {{"type", wanted.type}, {"url", url}}}}
+                                : json{{"remote_console", {{"protocol", wanted.protocol},
+                                                           {"type", wanted.type},
+                                                           {"url", url}}}};
+                        p->rp.deliver(msg::api_call_reply{200, body.dump(), {}});
+                      },
+                      [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
             },
             [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
   }
@@ -467,6 +526,7 @@ private:
   compute_catalog catalog_;
   compute_api api_;
   std::string conductor_, cell_, placement_, image_api_, network_server_;
+  std::string console_, novnc_base_url_, serial_base_url_;
 };
 
 } // namespace

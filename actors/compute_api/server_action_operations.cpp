@@ -43,6 +43,8 @@ void compute_api::add_server_action_operations() {
     const json& value = body.begin().value();
     if (key == "addSecurityGroup" || key == "removeSecurityGroup")
       return security_group_action(c, *x, key, value);
+    if (key == "os-getVNCConsole" || key == "os-getSerialConsole")
+      return legacy_console_action(c, *x, key, value);
     const std::string uuid = str(*x, "uuid");
     const std::string vm = str(*x, "vm_state"), task = str(*x, "task_state");
     const bool locked = x->value("locked", false);

@@ -8,7 +8,7 @@ namespace stratus::actors::schema {
 
 const std::vector<std::string>& tables() {
   static const std::vector<std::string> names{"scratch", "identity", "image", "placement",
-                                              "compute", "network"};
+                                              "compute", "network", "console"};
   return names;
 }
 
@@ -20,6 +20,7 @@ const std::vector<migration>& migrations() {
     {3, [](kv::transaction& txn) { kv::table(txn, "placement", true); }},
     {4, [](kv::transaction& txn) { kv::table(txn, "compute", true); }},
     {5, [](kv::transaction& txn) { kv::table(txn, "network", true); }},
+    {6, [](kv::transaction& txn) { kv::table(txn, "console", true); }},
   };
   return steps;
 }

@@ -13,8 +13,8 @@ class transaction;
 namespace stratus::actors::schema {
 
 /// Bump with every change of tables or record layout, and add a migration.
-constexpr int current_version = 6; // 1: meta + scratch; 2: identity; 3: image;
-                                   // 4: placement; 5: compute; 6: network
+constexpr int current_version = 7; // 1: meta + scratch; 2: identity; 3: image;
+                                   // 4: placement; 5: compute; 6: network; 7: console
 
 /// Tables other roles may write through the conductor.
 const std::vector<std::string>& tables();

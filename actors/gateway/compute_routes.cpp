@@ -25,6 +25,7 @@ api_routes compute_routes() {
   add("PUT", server + "/metadata/{key}", "server-metadata:update");
   add("DELETE", server + "/metadata/{key}", "server-metadata:delete");
   add("GET", server + "/ips", "ips:index");
+  add("POST", server + "/remote-consoles", "os-remote-consoles");
   add("GET", server + "/os-interface", "os-attach-interfaces:list");
   add("POST", server + "/os-interface", "os-attach-interfaces:create");
   add("GET", server + "/os-interface/{port_id}", "os-attach-interfaces:show");

@@ -7,13 +7,21 @@ address from the network's DHCP server (it prints it on its serial
 console), the network's security groups hold for them (a ping from
 outside the group passes only once an ICMP rule lets it in), and one
 guest pings the other from its own shell, typed through its serial
-console. Then the lifecycle on a real guest: stop (ACPI) and start, soft
+console. Its consoles: a noVNC URL from remote-consoles whose token
+opens the guest's VNC server through the console role's websocket proxy
+(the RFB greeting comes back) once, and never when used, forged or
+expired; the serial console through os-getSerialConsole reaches the
+guest's shell; headless Chromium opens the URL and noVNC connects (its
+screenshot lands in the test output directory). Then the lifecycle on a
+real guest: stop (ACPI) and start, soft
 and hard reboot, pause and unpause, suspend and resume, a guest that
 powers itself off is seen SHUTOFF; delete leaves no domain, tap or disk
 behind. Skipped (with the reason) when not root or where libvirtd, QEMU
 or the guest image cannot be had."""
 
+import base64
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -22,6 +30,8 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.parse
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from stratus_cluster import Cluster, wait_until  # noqa: E402
@@ -30,7 +40,20 @@ SKIP = 77
 ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NOVA = "/compute/v2.1"
 LATEST = {"OpenStack-API-Version": "compute 2.79"}
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+NOVNC, SERIAL = free_port(), free_port()
+TOKEN_TTL = 5
+OUTPUT = os.environ.get("STRATUS_TEST_OUTPUT", os.path.join(ROOT, "build", "test-output"))
 SETTINGS = {"identity": {"password_cost": "4"},
+            "console": {"novnc_listen": f"127.0.0.1:{NOVNC}",
+                        "serial_listen": f"127.0.0.1:{SERIAL}", "token_ttl": str(TOKEN_TTL)},
+            "compute-api": {"novncproxy_base_url": f"http://127.0.0.1:{NOVNC}/vnc_lite.html",
+                            "serialproxy_base_url": f"ws://127.0.0.1:{SERIAL}/"},
             "compute": {"hypervisor": "qemu", "sync_power_state_interval": "2"},
             # One host: its tenant networks' VXLAN devices need a local address.
             "network-agent": {"report_interval": "1", "tunnel_ip": "127.0.0.1"}}
@@ -81,11 +104,66 @@ class SerialConsole:
         self.sock.close()
 
 
+class WebSocket:
+    """A websocket client as a browser's noVNC is one: the RFC 6455
+    handshake, masked frames out, frames in."""
+
+    def __init__(self, port, path):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Protocol: binary\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        head, _, self.pending = head.partition(b"\r\n\r\n")
+        self.status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/1.1 ") else 0
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        self.accepted = self.status == 101 and accept in head
+
+    def _read(self, n):
+        while len(self.pending) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.pending += chunk
+        data, self.pending = self.pending[:n], self.pending[n:]
+        return data
+
+    def recv_until(self, expected, timeout=30):
+        """Frames' payloads until `expected` (bytes) is among them."""
+        seen, deadline = b"", time.monotonic() + timeout
+        while expected not in seen and time.monotonic() < deadline:
+            b0, b1 = self._read(2)
+            length = b1 & 0x7F
+            if length == 126:
+                length = int.from_bytes(self._read(2), "big")
+            elif length == 127:
+                length = int.from_bytes(self._read(8), "big")
+            seen += self._read(length)
+        return seen
+
+    def send(self, data):
+        mask = os.urandom(4)
+        head = bytes([0x82, 0x80 | len(data)]) if len(data) < 126 else \
+            bytes([0x82, 0x80 | 126]) + len(data).to_bytes(2, "big")
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def close(self):
+        self.sock.close()
+
+
 class RealGuests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(SETTINGS, compute_nodes=1, network_agents=True,
-                              compute_host_kind="self")
+                              compute_host_kind="self", controller_roles=["console"])
         os.chmod(cls.cluster.dir, 0o755)  # the qemu user reads the guests' disks below it
         cls.cluster.__enter__()
         cls.token = cls.cluster.admin_token()
@@ -153,6 +231,71 @@ class RealGuests(unittest.TestCase):
         self.assertIsNotNone(port, "the guest has no serial console on TCP")
         return SerialConsole(int(port.group(1)))
 
+    def console_url(self, server, protocol, kind):
+        r = self.cluster.request("POST", f"{NOVA}/servers/{server['id']}/remote-consoles",
+                                 self.token, {"remote_console": {"protocol": protocol,
+                                                                 "type": kind}},
+                                 headers={"OpenStack-API-Version": "compute 2.8"})
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()["remote_console"]["url"]
+
+    @staticmethod
+    def token_of(url):
+        return urllib.parse.unquote(urllib.parse.urlparse(url).query).rsplit("token=", 1)[1]
+
+    def check_consoles(self, server):
+        def answer_to(token):
+            ws = WebSocket(NOVNC, "/?token=" + token)
+            ws.close()
+            return ws.status
+
+        # noVNC's URL: its token opens the guest's VNC server once.
+        url = self.console_url(server, "vnc", "novnc")
+        self.assertTrue(url.startswith(f"http://127.0.0.1:{NOVNC}/vnc_lite.html?path=%3Ftoken%3D"),
+                        url)
+        token = self.token_of(url)
+        ws = WebSocket(NOVNC, "/?token=" + token)
+        self.assertTrue(ws.accepted, ws.status)
+        self.assertIn(b"RFB 003.00", ws.recv_until(b"RFB 003.00"))
+        ws.close()
+        self.assertEqual(answer_to(token), 403, "a used token")
+        self.assertEqual(answer_to(str(uuid.uuid4())), 403, "a forged token")
+        expiring = self.token_of(self.console_url(server, "vnc", "novnc"))
+        t0 = time.monotonic()
+        self.assertTrue(wait_until(lambda: time.monotonic() > t0 + TOKEN_TTL + 1, TOKEN_TTL + 5))
+        self.assertEqual(answer_to(expiring), 403, "an expired token")
+        self.assertEqual(self.cluster.request(
+            "POST", f"{NOVA}/servers/{server['id']}/remote-consoles", self.token,
+            {"remote_console": {"protocol": "spice", "type": "spice-html5"}},
+            headers={"OpenStack-API-Version": "compute 2.8"}).status, 400)
+
+        # The serial console, through the older action: the guest's shell.
+        r = self.nova("POST", f"/servers/{server['id']}/action",
+                      {"os-getSerialConsole": {"type": "serial"}}, 200)
+        self.assertTrue(r["console"]["url"].startswith(f"ws://127.0.0.1:{SERIAL}/?token="))
+        ws = WebSocket(SERIAL, "/?token=" + self.token_of(r["console"]["url"]))
+        self.assertTrue(ws.accepted, ws.status)
+        ws.send(b"\necho stratus-$((6*7))\n")
+        self.assertIn(b"stratus-42", ws.recv_until(b"stratus-42"))
+        ws.close()
+
+        # A browser: headless Chromium opens the URL, noVNC connects and draws.
+        chromium = shutil.which("chromium")
+        if not chromium or not os.path.isdir("/usr/share/novnc"):
+            print("SKIP (browser check): needs Debian's chromium and novnc")
+            return
+        os.makedirs(OUTPUT, exist_ok=True)
+        shot = os.path.join(OUTPUT, "real_guest_console.png")
+        browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                  "--window-size=1024,768", "--virtual-time-budget=20000"]
+        dom = subprocess.run(browse + ["--dump-dom", self.console_url(server, "vnc", "novnc")],
+                             capture_output=True, text=True, timeout=120).stdout
+        self.assertIn("Connected", dom, dom[-2000:])
+        subprocess.run(browse + [f"--screenshot={shot}", self.console_url(server, "vnc", "novnc")],
+                       capture_output=True, timeout=120)
+        self.assertGreater(os.path.getsize(shot), 5000, "the screenshot shows the console")
+        print("console screenshot:", shot)
+
     def test_real_guests_lease_ping_and_live_their_lifecycle(self):
         image_dir = subprocess.run([os.path.join(ROOT, "tools", "guest_image.sh"),
                                     os.path.join(ROOT, "build", "guest-image")],
@@ -212,6 +355,8 @@ class RealGuests(unittest.TestCase):
             self.assertTrue(console.run(f"ping -c1 -W3 {addresses[1]}", r"1 packets received"))
         finally:
             console.close()
+
+        self.check_consoles(servers[0])
 
         # The lifecycle on a real guest.
         guest = servers[1]

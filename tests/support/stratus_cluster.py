@@ -31,10 +31,11 @@ class Cluster:
     become [roles.*] tables of its cluster file."""
 
     def __init__(self, role_settings=None, compute_nodes=0, network_agents=False,
-                 compute_host_kind=None):
+                 compute_host_kind=None, controller_roles=()):
         self.role_settings = role_settings or {}
         self.compute_nodes = compute_nodes
         self.compute_host_kind = compute_host_kind  # "uml": compute nodes in their own kernels
+        self.controller_roles = list(controller_roles)  # more roles for ctl-1 ("console")
         self.compute_roles = '["compute", "network-agent"]' if network_agents else '["compute"]'
         self.dir = tempfile.mkdtemp(prefix="stratus-py-")
         self.state = os.path.join(self.dir, "state")
@@ -47,9 +48,10 @@ class Cluster:
         for role, settings in self.role_settings.items():
             lines.append(f"[roles.{role}]")
             lines += [f'{k} = "{v}"' for k, v in settings.items()]
-        lines += ['[[node]]', 'name = "ctl-1"',
-                  'roles = ["conductor", "identity", "image-api", "placement", "compute-api", '
-                  '"compute-conductor", "scheduler", "network-server", "gateway"]']
+        roles = ["conductor", "identity", "image-api", "placement", "compute-api",
+                 "compute-conductor", "scheduler", "network-server", "gateway"]
+        roles += self.controller_roles
+        lines += ['[[node]]', 'name = "ctl-1"', "roles = " + json.dumps(roles)]
         if self.compute_nodes == 0:
             lines += ['[[node]]', 'name = "cmp-1"', 'roles = ["echo"]']
         for i in range(1, self.compute_nodes + 1):

@@ -43,7 +43,7 @@ cluster_spec all_in_one() {
     c.nodes.push_back(std::move(n));
   };
   add("ctl-1", {"conductor", "identity", "image-api", "placement", "compute-api",
-                "compute-conductor", "scheduler", "network-server", "gateway", "echo"});
+                "compute-conductor", "scheduler", "network-server", "console", "gateway", "echo"});
   add("cmp-1", {"compute", "network-agent", "echo"});
   add("cmp-2", {"compute", "network-agent", "echo"});
   c.all_in_one_layout = true;
