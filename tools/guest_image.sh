@@ -20,7 +20,8 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && [ -s "$out/disk.img" ]; 
   exit 0
 fi
 busybox=/bin/busybox
-if ! file -L "$busybox" 2>/dev/null | grep -q "statically linked"; then
+# A dynamically linked busybox would need its libraries in the initramfs.
+if ! [ -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
   echo "guest_image.sh: needs busybox-static (apt-get install -y busybox-static)" >&2
   exit 1
 fi

@@ -84,7 +84,8 @@ caf::behavior hypervisor_worker(caf::event_based_actor* self,
         return with_driver([&](hypervisor_driver& d) {
           const auto g = nlohmann::json::parse(guest);
           auto spec = guest_spec_of(g);
-          std::filesystem::create_directories(instances_dir / spec.uuid);
+          if (!spec.disk_path.empty() || !spec.console_log.empty()) // a real guest's files
+            std::filesystem::create_directories(instances_dir / spec.uuid);
           if (const auto base = json_fields::str(g, "base_image"); !base.empty()) {
             hypervisor::create_overlay(base, g.value("base_format", "raw"), spec.disk_path);
             spec.disk_format = "qcow2";

@@ -364,16 +364,26 @@ private:
             [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
   }
 
+  /// The server's compute host; if it is not reachable, the call gets
+  /// the conflict Nova answers and there is none.
+  std::optional<caf::actor> server_host(const std::shared_ptr<pending_call>& p,
+                                        const std::string& host) {
+    auto compute = env().dir->resolve("compute@" + host);
+    if (!compute) {
+      p->rp.deliver(runtime::make_error(msg::errc::conflict,
+                                        "The server's host " + host + " is not reachable."));
+      return std::nullopt;
+    }
+    return compute;
+  }
+
   /// A console's URL: where the server's host says it listens, a token
   /// from the console role for it, the proxy's URL with the token.
   void open_console(std::shared_ptr<pending_call> p, console_request wanted) {
-    auto compute = env().dir->resolve("compute@" + wanted.host);
-    if (!compute) {
-      p->rp.deliver(runtime::make_error(msg::errc::conflict,
-                                        "The server's host " + wanted.host + " is not reachable."));
+    auto compute = server_host(p, wanted.host);
+    if (!compute)
       return;
-    }
-    request(compute, action_timeout, p->ctx, msg::get_console_request{wanted.uuid})
+    request(*compute, action_timeout, p->ctx, msg::get_console_request{wanted.uuid})
         .then(
             [this, p, wanted](msg::get_console_reply& where) {
               const auto& endpoint = wanted.protocol == "vnc" ? where.vnc : where.serial;
@@ -415,14 +425,11 @@ private:
 
   /// Attach or detach, done by the server's host; the reply waits for it.
   void change_interface(std::shared_ptr<pending_call> p, interface_change change) {
-    auto compute = env().dir->resolve("compute@" + change.host);
-    if (!compute) {
-      p->rp.deliver(runtime::make_error(msg::errc::conflict,
-                                        "The server's host " + change.host + " is not reachable."));
+    auto compute = server_host(p, change.host);
+    if (!compute)
       return;
-    }
     if (change.attach) {
-      request(compute, action_timeout, p->ctx, std::move(*change.attach))
+      request(*compute, action_timeout, p->ctx, std::move(*change.attach))
           .then(
               [p](msg::attach_interface_reply& reply) {
                 const json port = json::parse(reply.port, nullptr, false);
@@ -432,7 +439,7 @@ private:
               [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
       return;
     }
-    request(compute, action_timeout, p->ctx, std::move(*change.detach))
+    request(*compute, action_timeout, p->ctx, std::move(*change.detach))
         .then([p](msg::detach_interface_reply&) { p->rp.deliver(msg::api_call_reply{202, "", {}}); },
               [p](caf::error& e) mutable { p->rp.deliver(std::move(e)); });
   }

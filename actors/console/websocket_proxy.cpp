@@ -1,5 +1,7 @@
 #include "actors/console/websocket_proxy.hpp"
 
+#include "actors/common/percent_decode.hpp"
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -30,6 +32,8 @@
 
 namespace stratus::console {
 namespace {
+
+using api_support::percent_decode;
 
 using clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -253,41 +257,14 @@ std::optional<request_head> parse_head(std::string_view head) {
   return req;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/// Percent-decoding; a '%' not followed by two hex digits stays as it is.
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 /// The decoded value of the first non-empty `name=` in a query string.
 std::optional<std::string> query_value(std::string_view query, std::string_view name) {
   std::optional<std::string> found;
   for_each_item(query, '&', [&](std::string_view item) {
     const auto eq = item.find('=');
-    if (found || eq == std::string_view::npos || url_decode(item.substr(0, eq), true) != name)
+    if (found || eq == std::string_view::npos || percent_decode(item.substr(0, eq), true) != name)
       return;
-    auto value = url_decode(item.substr(eq + 1), true);
+    auto value = percent_decode(item.substr(eq + 1), true);
     if (!value.empty())
       found = std::move(value);
   });
@@ -329,7 +306,7 @@ std::string find_token(const request_head& req) {
       auto v = trim(cookie.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
         v = v.substr(1, v.size() - 2);
-      token = url_decode(v, false);
+      token = percent_decode(v, false);
     });
   }
   return token;
@@ -788,7 +765,7 @@ void open_websocket(unique_fd& client, const request_head& req, const std::strin
 }
 
 void serve_file(unique_fd& client, const request_head& req, const connection_context& ctx) {
-  auto path = url_decode(path_of(req.target), false);
+  auto path = percent_decode(path_of(req.target), false);
   if (ctx.static_dir.empty() || path.find("..") != std::string::npos ||
       path.find('\0') != std::string::npos)
     return reject(client, ctx.stop_fd, 404, "Not found.");

@@ -1,5 +1,7 @@
 #include "actors/gateway/http_server.hpp"
 
+#include "actors/common/percent_decode.hpp"
+
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -22,6 +24,8 @@
 #include <boost/beast/http.hpp>
 
 namespace stratus::gateway {
+
+using api_support::percent_decode;
 namespace {
 
 namespace beast = boost::beast;
@@ -496,29 +500,6 @@ msg::named_values parse_query(const std::string& query) {
     const auto eq = pair.find('=');
     out.push_back({percent_decode(pair.substr(0, eq)),
                    eq == std::string::npos ? std::string{} : percent_decode(pair.substr(eq + 1))});
-  }
-  return out;
-}
-
-std::string percent_decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
   }
   return out;
 }

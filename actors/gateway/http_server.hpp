@@ -111,7 +111,4 @@ const char* status_reason(uint16_t status);
 /// empty value ("?nocatalog").
 msg::named_values parse_query(const std::string& query);
 
-/// `text` with %XX sequences decoded ('+' stays '+': paths, not forms).
-std::string percent_decode(const std::string& text);
-
 } // namespace stratus::gateway

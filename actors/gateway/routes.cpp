@@ -1,10 +1,14 @@
 #include "actors/gateway/routes.hpp"
 
+#include "actors/common/percent_decode.hpp"
+
 #include <algorithm>
 
 #include "actors/gateway/http_server.hpp"
 
 namespace stratus::gateway {
+
+using api_support::percent_decode;
 namespace {
 
 /// The path's segments; with `strict_slashes` a trailing slash adds an

@@ -149,7 +149,15 @@ void router_service::realise(netlink::netlink_driver& host, const json& router) 
 
 void router_service::remove(const std::string& namespace_name) {
   routers_.erase(namespace_name); // its nftables socket keeps the namespace alive
-  netlink::delete_namespace(namespace_name); // its legs, and their taps, go with it
+  // The legs first, and their taps with them: the kernel destroys a
+  // namespace's devices only later, in the background.
+  if (netlink::namespace_exists(namespace_name)) {
+    auto ns = netlink::open_netlink_driver(netlink::namespace_path(namespace_name));
+    for (auto& l : ns->links())
+      if (is_router_leg(l.name))
+        ns->delete_link(l.name);
+  }
+  netlink::delete_namespace(namespace_name);
 }
 
 void router_service::stop_all() {

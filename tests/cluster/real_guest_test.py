@@ -11,7 +11,8 @@ console. Its consoles: a noVNC URL from remote-consoles whose token
 opens the guest's VNC server through the console role's websocket proxy
 (the RFB greeting comes back) once, and never when used, forged or
 expired; the serial console through os-getSerialConsole reaches the
-guest's shell; headless Chromium opens the URL and noVNC connects (its
+guest's shell; `openstack console url show --novnc/--serial` gets both
+URLs; headless Chromium opens the URL and noVNC connects (its
 screenshot lands in the test output directory). Then the lifecycle on a
 real guest: stop (ACPI) and start, soft
 and hard reboot, pause and unpause, suspend and resume, a guest that
@@ -22,6 +23,7 @@ or the guest image cannot be had."""
 import base64
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -278,6 +280,16 @@ class RealGuests(unittest.TestCase):
         ws.send(b"\necho stratus-$((6*7))\n")
         self.assertIn(b"stratus-42", ws.recv_until(b"stratus-42"))
         ws.close()
+
+        # The real client asks the same way (remote-consoles at 2.8).
+        env = dict(os.environ, **self.cluster.openrc())
+        for kind, start in (("--novnc", f"http://127.0.0.1:{NOVNC}/"),
+                            ("--serial", f"ws://127.0.0.1:{SERIAL}/")):
+            shown = subprocess.run(["openstack", "console", "url", "show", kind, "-f", "json",
+                                    server["id"]], env=env, capture_output=True, text=True,
+                                   timeout=120)
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertTrue(json.loads(shown.stdout)["url"].startswith(start), shown.stdout)
 
         # A browser: headless Chromium opens the URL, noVNC connects and draws.
         chromium = shutil.which("chromium")

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -53,6 +56,27 @@ inline std::vector<std::string> lines_with(const std::string& text, const std::s
     if (line.find(needle) != std::string::npos)
       found.push_back(line);
   return found;
+}
+
+/// Why the namespace tests cannot run here, or nothing: they need root
+/// (namespaces, nftables) and the commands they check the kernel with.
+inline std::optional<std::string> namespaces_unavailable() {
+  if (::geteuid() != 0)
+    return "needs root for network namespaces and nftables";
+  if (!have_command("ip") || !have_command("ping"))
+    return "needs iproute2 and iputils-ping";
+  return std::nullopt;
+}
+
+/// This process's namespace for `role` ("host", "guest1", …).
+inline std::string ns(const std::string& role) {
+  return netns_prefix() + role;
+}
+
+/// Runs a command that must succeed (setting up the test's devices).
+inline void sh(const std::string& command) {
+  auto r = run(command);
+  ASSERT_EQ(r.status, 0) << command << ": " << r.output;
 }
 
 /// One ping from the namespace `netns`, waiting at most a second for the reply.

@@ -29,10 +29,8 @@ const std::string floating_ip_id = "f1f1f1f1-0000-4000-8000-000000000001";
 class RouterService : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (::geteuid() != 0)
-      GTEST_SKIP() << "needs root for network namespaces and nftables";
-    if (!have_command("ip") || !have_command("ping"))
-      GTEST_SKIP() << "needs iproute2 and iputils-ping";
+    if (auto why = namespaces_unavailable())
+      GTEST_SKIP() << *why;
     for (const char* role : {"host", "red", "blue", "outside"})
       path_[role] = create_namespace(ns(role));
     // Two tenant networks and the external one, a guest on each.
@@ -52,15 +50,8 @@ protected:
       delete_namespace(ns(role));
   }
 
-  static std::string ns(const std::string& role) {
-    return netns_prefix() + role;
-  }
   static std::string node() {
     return "t" + std::to_string(::getpid());
-  }
-  static void sh(const std::string& command) {
-    auto r = run(command);
-    ASSERT_EQ(r.status, 0) << command << ": " << r.output;
   }
   void network(const std::string& bridge, const std::string& guest, const std::string& cidr,
                const std::string& gateway) {
@@ -183,7 +174,8 @@ TEST_F(RouterService, ARemovedInterfaceAndARemovedRouterLeaveNothingBehind) {
   one_leg["interfaces"].erase(1);
   realise(json::array({one_leg}));
   EXPECT_FALSE(ping_once(ns("red"), "10.2.0.10"));
-  EXPECT_NE(run("ip -n " + ns("host") + " link show tap2b000000-00").status, 0);
+  EXPECT_NE(run("ip -n " + ns("host") + " link show tap2b000000-00").status, 0)
+      << "a removed interface takes its tap with it";
 
   realise(json::array());
   EXPECT_FALSE(namespace_exists(routers_->namespace_of(router_id)));

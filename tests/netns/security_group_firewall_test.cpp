@@ -24,10 +24,8 @@ const std::string group = "5d5b3a0e-0000-4000-8000-000000000001";
 class SecurityGroupFirewall : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (::geteuid() != 0)
-      GTEST_SKIP() << "needs root for network namespaces and nftables";
-    if (!have_command("ip") || !have_command("ping"))
-      GTEST_SKIP() << "needs iproute2 and iputils-ping";
+    if (auto why = namespaces_unavailable())
+      GTEST_SKIP() << *why;
     for (const char* role : {"host", "guest1", "guest2"})
       path_[role] = create_namespace(ns(role));
     sh("ip -n " + ns("host") + " link add " + bridge + " type bridge");
@@ -43,13 +41,6 @@ protected:
       delete_namespace(ns(role));
   }
 
-  static std::string ns(const std::string& role) {
-    return netns_prefix() + role;
-  }
-  static void sh(const std::string& command) {
-    auto r = run(command);
-    ASSERT_EQ(r.status, 0) << command << ": " << r.output;
-  }
   void guest(const std::string& role, const std::string& tap, const std::string& mac,
              const std::string& address) {
     sh("ip -n " + ns("host") + " link add " + tap + " type veth peer name eth0 netns " + ns(role));

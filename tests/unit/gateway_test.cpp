@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/common/percent_decode.hpp"
 #include "actors/gateway/api_errors.hpp"
 #include "actors/gateway/api_surface.hpp"
 #include "actors/gateway/default_policy.hpp"
@@ -19,6 +20,7 @@
 
 using namespace stratus;
 using namespace stratus::gateway;
+using stratus::api_support::percent_decode;
 using nlohmann::json;
 
 TEST(Routes, MatchMethodsPathsAndParameters) {
