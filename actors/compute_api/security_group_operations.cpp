@@ -21,6 +21,13 @@
 namespace stratus::compute {
 namespace {
 
+/// An answer that is the Networking API calls of `plan`, then its `done`.
+compute_result via_network(network_plan plan) {
+  compute_result r;
+  r.network = std::move(plan);
+  return r;
+}
+
 /// The newest microversion with the proxy APIs (Nova's
 /// MAX_PROXY_API_SUPPORT_VERSION); from 2.36 on they are not found.
 constexpr int max_proxy_minor = 35;
@@ -293,9 +300,7 @@ compute_result write_group(compute_call& c, const std::string& operation, msg::n
     const json written = json::parse(last.body, nullptr, false).value("security_group", json::object());
     return api_json(200, {{"security_group", group_view(groups, written)}});
   };
-  compute_result r;
-  r.network = std::move(plan);
-  return r;
+  return via_network(std::move(plan));
 }
 
 std::optional<int64_t> python_int(const json& v) {
@@ -470,9 +475,7 @@ compute_result security_group_action(const compute_call& c, const json& server, 
       return api_error(msg::errc::invalid, neutron_message(last));
     return neutron_failure(last);
   };
-  compute_result r;
-  r.network = std::move(plan);
-  return r;
+  return via_network(std::move(plan));
 }
 
 void compute_api::add_security_group_operations() {
@@ -544,9 +547,7 @@ void compute_api::add_security_group_operations() {
         return neutron_failure(last, {{409, msg::errc::invalid}});
       return accepted();
     };
-    compute_result r;
-    r.network = std::move(plan);
-    return r;
+    return via_network(std::move(plan));
   });
 
   // -- os-security-group-rules -------------------------------------------------------
@@ -623,9 +624,7 @@ void compute_api::add_security_group_operations() {
       const json made = json::parse(last.body, nullptr, false).value("security_group_rule", json::object());
       return api_json(200, {{"security_group_rule", rule_view(groups, made, group_data).value_or(json::object())}});
     };
-    compute_result r;
-    r.network = std::move(plan);
-    return r;
+    return via_network(std::move(plan));
   });
 
   add("os_compute_api:os-security-groups:rule:delete", [](compute_call& c) -> compute_result {
@@ -645,9 +644,7 @@ void compute_api::add_security_group_operations() {
     plan.done = [](const msg::api_call_reply& last) -> api_support::api_answer {
       return last.status >= 300 ? neutron_failure(last) : accepted();
     };
-    compute_result r;
-    r.network = std::move(plan);
-    return r;
+    return via_network(std::move(plan));
   });
 
   // -- a server's groups (every microversion) ---------------------------------------------

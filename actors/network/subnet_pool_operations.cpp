@@ -484,19 +484,20 @@ void network_api::add_subnet_pool_operations() {
 
   // PUT /subnetpools/{id}/add_prefixes and remove_prefixes {"prefixes": […]}
   // → 200 {"prefixes": […]} (subnetpool-prefix-ops).
-  auto prefix_list = [](network_call& c,
-                        std::vector<ip_network>& out) -> std::optional<api_result> {
+  // The pool the caller may change (`p`) and the body's prefixes (`out`).
+  auto prefix_change = [changeable](network_call& c, const char* op, const json*& p,
+                                    std::vector<ip_network>& out) -> std::optional<api_result> {
+    if (auto no = changeable(c, op, p))
+      return no;
     const json prefixes = c.call.body.is_object() ? c.call.body.value("prefixes", json()) : json();
     if (!prefixes.is_array() || prefixes.empty())
       return neutron_error(400, "HTTPBadRequest", "Request body contains invalid data");
     return read_prefixes(prefixes, out);
   };
-  add("add_prefixes", [changeable, prefix_list, write_pool](network_call& c) -> api_result {
+  add("add_prefixes", [prefix_change, write_pool](network_call& c) -> api_result {
     const json* p = nullptr;
-    if (auto no = changeable(c, "add_prefixes", p))
-      return *no;
     std::vector<ip_network> added;
-    if (auto bad = prefix_list(c, added))
+    if (auto bad = prefix_change(c, "add_prefixes", p, added))
       return *bad;
     if (added.front().base.version != p->value("ip_version", 4))
       return neutron_error(400, "PrefixVersionMismatch",
@@ -509,12 +510,10 @@ void network_api::add_subnet_pool_operations() {
     return write_pool(c, *p, std::move(updated), reply);
   });
   add("remove_prefixes",
-      [this, changeable, prefix_list, write_pool](network_call& c) -> api_result {
+      [this, prefix_change, write_pool](network_call& c) -> api_result {
         const json* p = nullptr;
-        if (auto no = changeable(c, "remove_prefixes", p))
-          return *no;
         std::vector<ip_network> removed;
-        if (auto bad = prefix_list(c, removed))
+        if (auto bad = prefix_change(c, "remove_prefixes", p, removed))
           return *bad;
         const auto current = prefixes_of(*p);
         if (disjoint(current, removed))
