@@ -281,8 +281,6 @@ std::optional<compute_result> check_property(const json& group, const char* name
 /// answered as `on_conflict`.
 compute_result write_group(compute_call& c, const std::string& operation, msg::named_values path,
                            msg::errc on_conflict) {
-  if (c.at_least(max_proxy_minor + 1))
-    return proxy_gone();
   json group;
   if (auto bad = from_body(c, "security_group", group))
     return *bad;
@@ -479,10 +477,15 @@ compute_result security_group_action(const compute_call& c, const json& server, 
 }
 
 void compute_api::add_security_group_operations() {
+  // Nova's proxy to the Networking API, gone from microversion 2.36 on.
+  auto proxy = [this](const char* op, std::function<compute_result(compute_call&)> handler) {
+    add(op, [handler = std::move(handler)](compute_call& c) -> compute_result {
+      return c.at_least(max_proxy_minor + 1) ? proxy_gone() : handler(c);
+    });
+  };
+
   // -- os-security-groups ------------------------------------------------------------
-  add("os_compute_api:os-security-groups:get", [this](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:get", [this](compute_call& c) -> compute_result {
     std::size_t offset = 0, limit = settings_.max_limit;
     for (const char* name : {"offset", "limit"})
       if (auto v = c.call.query(name)) {
@@ -508,22 +511,18 @@ void compute_api::add_security_group_operations() {
     return api_json(200, {{"security_groups", page}});
   });
 
-  add("os_compute_api:os-security-groups:show", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:show", [](compute_call& c) -> compute_result {
     compute_result failed;
     const json* g = path_group(c, failed);
     return g ? api_json(200, {{"security_group", group_view(c.cell.security_groups, *g)}}) : failed;
   });
 
-  add("os_compute_api:os-security-groups:create", [](compute_call& c) -> compute_result {
+  proxy("os_compute_api:os-security-groups:create", [](compute_call& c) -> compute_result {
     // A 409 is the default group or the quota: Nova's limit exceeded.
     return write_group(c, "create_security_group", {}, msg::errc::forbidden);
   });
 
-  add("os_compute_api:os-security-groups:update", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:update", [](compute_call& c) -> compute_result {
     compute_result failed;
     const json* g = path_group(c, failed);
     if (!g)
@@ -533,9 +532,7 @@ void compute_api::add_security_group_operations() {
                        msg::errc::invalid);
   });
 
-  add("os_compute_api:os-security-groups:delete", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:delete", [](compute_call& c) -> compute_result {
     compute_result failed;
     const json* g = path_group(c, failed);
     if (!g)
@@ -551,9 +548,7 @@ void compute_api::add_security_group_operations() {
   });
 
   // -- os-security-group-rules -------------------------------------------------------
-  add("os_compute_api:os-security-groups:rule:create", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:rule:create", [](compute_call& c) -> compute_result {
     json sg_rule;
     if (auto bad = from_body(c, "security_group_rule", sg_rule))
       return *bad;
@@ -627,9 +622,7 @@ void compute_api::add_security_group_operations() {
     return via_network(std::move(plan));
   });
 
-  add("os_compute_api:os-security-groups:rule:delete", [](compute_call& c) -> compute_result {
-    if (c.at_least(max_proxy_minor + 1))
-      return proxy_gone();
+  proxy("os_compute_api:os-security-groups:rule:delete", [](compute_call& c) -> compute_result {
     const auto id = c.call.path("security_group_rule_id");
     if (auto bad = check_id(id))
       return *bad;

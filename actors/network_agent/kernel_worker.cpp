@@ -51,15 +51,15 @@ caf::behavior kernel_worker(caf::event_based_actor* self, std::string netns_path
           };
           auto parsed = array(bindings);
           // DHCP servers' and routers' taps must exist to be plugged.
-          std::vector<std::string> dhcp_errors;
-          dhcp->sync(open(), parsed, dhcp_errors);
-          const auto floating_ips = routers->sync(open(), array(host_routers), dhcp_errors);
+          std::vector<std::string> service_errors; // DHCP servers and routers
+          dhcp->sync(open(), parsed, service_errors);
+          const auto floating_ips = routers->sync(open(), array(host_routers), service_errors);
           // Rules before devices: a new port's tap is never plugged unfiltered.
           auto groups = nlohmann::json::parse(security, nullptr, false);
           auto firewall_errors =
               firewall->sync(parsed, groups.is_object() ? groups : nlohmann::json::object());
           auto r = sync_host(open(), parsed, config);
-          r.errors.insert(r.errors.end(), dhcp_errors.begin(), dhcp_errors.end());
+          r.errors.insert(r.errors.end(), service_errors.begin(), service_errors.end());
           r.errors.insert(r.errors.end(), firewall_errors.begin(), firewall_errors.end());
           return nlohmann::json{{"up", r.up},
                                 {"down", r.down},
